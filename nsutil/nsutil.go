@@ -1,0 +1,184 @@
+// Package nsutil addresses network namespaces by name (/run/netns/NAME, or
+// the host when the name is empty or "host"): netlink handles bound to a
+// namespace, running a function on a thread inside one, and creating and
+// deleting named namespaces. Nothing here switches the namespace of a
+// shared goroutine: Do locks its own OS thread and restores it, and a
+// thread whose namespace could not be restored is never unlocked (Go then
+// ends the thread with its goroutine).
+package nsutil
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// Dir is where named namespaces are bind-mounted (iproute2's convention).
+const Dir = "/run/netns"
+
+// IsHost reports whether name addresses the host namespace.
+func IsHost(name string) bool { return name == "" || name == "host" }
+
+// Path is the bind-mount path of a named namespace.
+func Path(name string) string { return filepath.Join(Dir, name) }
+
+// Open returns a handle to the named namespace (the caller closes it).
+// For the host it returns the namespace of PID 1's network.
+func Open(name string) (netns.NsHandle, error) {
+	if IsHost(name) {
+		h, err := netns.GetFromPath("/proc/1/ns/net")
+		if err != nil {
+			return netns.None(), fmt.Errorf("open host netns: %w", err)
+		}
+		return h, nil
+	}
+	h, err := netns.GetFromPath(Path(name))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return netns.None(), fmt.Errorf("netns %q: %w", name, os.ErrNotExist)
+		}
+		return netns.None(), fmt.Errorf("open netns %q: %w", name, err)
+	}
+	return h, nil
+}
+
+// Handle returns a netlink handle bound to the named namespace.
+func Handle(name string) (*netlink.Handle, error) {
+	ns, err := Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return nil, fmt.Errorf("netlink handle in netns %q: %w", name, err)
+	}
+	return h, nil
+}
+
+// Do runs fn on a locked OS thread inside the named namespace.
+func Do(name string, fn func() error) error {
+	target, err := Open(name)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("get current netns: %w", err)
+			return
+		}
+		defer orig.Close()
+		if err := netns.Set(target); err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("enter netns %q: %w", name, err)
+			return
+		}
+		ferr := fn()
+		if err := netns.Set(orig); err != nil {
+			// Leave the thread locked: it dies with this goroutine.
+			errc <- fmt.Errorf("restore netns after %q: %w", name, err)
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- ferr
+	}()
+	return <-errc
+}
+
+// Create makes a named namespace (like `ip netns add`). It fails with
+// os.ErrExist if it exists.
+func Create(name string) error {
+	if IsHost(name) {
+		return fmt.Errorf("cannot create the host namespace")
+	}
+	if _, err := os.Stat(Path(name)); err == nil {
+		return fmt.Errorf("netns %q: %w", name, os.ErrExist)
+	}
+	if err := os.MkdirAll(Dir, 0o755); err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- err
+			return
+		}
+		defer orig.Close()
+		h, err := netns.NewNamed(name)
+		if err != nil {
+			if serr := netns.Set(orig); serr != nil {
+				errc <- fmt.Errorf("create netns %q: %v; restore: %w", name, err, serr)
+				return
+			}
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("create netns %q: %w", name, err)
+			return
+		}
+		h.Close()
+		if err := netns.Set(orig); err != nil {
+			errc <- fmt.Errorf("restore netns after creating %q: %w", name, err)
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- nil
+	}()
+	if err := <-errc; err != nil {
+		return err
+	}
+	// Bring loopback up: probes and servers inside expect it.
+	h, err := Handle(name)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if lo, err := h.LinkByName("lo"); err == nil {
+		_ = h.LinkSetUp(lo)
+	}
+	return nil
+}
+
+// Delete removes a named namespace; deleting a missing one succeeds.
+func Delete(name string) error {
+	if IsHost(name) {
+		return nil
+	}
+	p := Path(name)
+	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("unmount %s: %w", p, err)
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", p, err)
+	}
+	return nil
+}
+
+// Inode identifies a namespace across renames and recreation (recover
+// compares it to tell a recreated namespace from the one a fault touched).
+func Inode(name string) (uint64, error) {
+	var st unix.Stat_t
+	p := Path(name)
+	if IsHost(name) {
+		p = "/proc/1/ns/net"
+	}
+	if err := unix.Stat(p, &st); err != nil {
+		return 0, fmt.Errorf("stat netns %q: %w", name, err)
+	}
+	return st.Ino, nil
+}

@@ -1,0 +1,31 @@
+// Package probes holds the probe kinds (http, tcp, exec; libvirt registers
+// itself from faults/virtfault) and the sampler that runs them.
+package probes
+
+import (
+	"context"
+	"time"
+)
+
+// Sample is one check's outcome. Start is the check's start as an offset
+// from the run's monotonic start; a sample belongs to the windows that
+// contain its Start.
+type Sample struct {
+	Start   time.Duration `json:"start"`
+	OK      bool          `json:"ok"`
+	Value   float64       `json:"value"`
+	Latency time.Duration `json:"latency"`
+	Detail  string        `json:"detail,omitempty"`
+}
+
+// Prober performs one check. It must honour ctx (the sampler gives each
+// check a deadline of the probe's timeout) and never panic. The sampler
+// stamps Start and, when the prober leaves it zero, Latency.
+type Prober interface {
+	Check(ctx context.Context) Sample
+}
+
+// ProberFunc adapts a function to Prober.
+type ProberFunc func(ctx context.Context) Sample
+
+func (f ProberFunc) Check(ctx context.Context) Sample { return f(ctx) }
