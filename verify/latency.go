@@ -1,0 +1,84 @@
+package verify
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/faultline/faultline/experiments"
+)
+
+// latencyBuffer is reused across the latency entries of one Evaluate.
+type latencyBuffer struct{ v []time.Duration }
+
+type latencyKey struct {
+	key string
+	p   float64
+	err error
+}
+
+// latency gives one verdict per percentile key, lowest percentile first.
+// Percentiles are nearest-rank over the latencies of the ok samples in the
+// window only: a failed check's latency is its timeout or its error's
+// speed, which says nothing about how fast the service answers (outages
+// are judged by availability and maxOutage). The Detail says so.
+func latency(base Verdict, tl Timeline, a experiments.Verify, w window, werr error, buf *latencyBuffer) []Verdict {
+	base.Kind = KindLatency
+	keys := make([]latencyKey, 0, len(*a.Latency))
+	for k := range *a.Latency {
+		p, err := percentileKey(k)
+		keys = append(keys, latencyKey{key: k, p: p, err: err})
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].p != keys[j].p {
+			return keys[i].p < keys[j].p
+		}
+		return keys[i].key < keys[j].key
+	})
+
+	var lat []time.Duration
+	if werr == nil {
+		lat = buf.v[:0]
+		for _, s := range InWindow(tl.Samples[a.Probe], w.Phase) {
+			if s.OK {
+				lat = append(lat, s.Latency)
+			}
+		}
+		buf.v = lat
+	}
+	total := len(InWindow(tl.Samples[a.Probe], w.Phase))
+
+	out := make([]Verdict, 0, len(keys))
+	for _, k := range keys {
+		text := (*a.Latency)[k.key]
+		v := base
+		v.Name = join(a.Probe, "latency "+k.key, w.Label)
+		v.Bound = k.key + " " + text
+		v.Measured = unmeasured
+		bound, err := experiments.ParseComparison(text)
+		if err == nil && bound.Unit != "s" {
+			err = fmt.Errorf("latency bound %q is not a duration", text)
+		}
+		switch {
+		case werr != nil:
+			v.Detail = werr.Error()
+		case k.err != nil:
+			v.Detail = k.err.Error()
+		case err != nil:
+			v.Detail = err.Error()
+		case total == 0:
+			v.Detail = DetailNoSamples
+		case len(lat) == 0:
+			v.Detail = fmt.Sprintf("no ok samples in window (%d failed)", total)
+		default:
+			rank := nearestRank(k.p, len(lat))
+			d := selectKth(lat, rank-1)
+			v.Value, v.Measured = d.Seconds(), latencyText(d)
+			v.Passed = bound.Holds(d.Seconds())
+			v.Detail = fmt.Sprintf("nearest rank %d of %d ok samples (%d failed samples excluded)",
+				rank, len(lat), total-len(lat))
+		}
+		out = append(out, v)
+	}
+	return out
+}
