@@ -1,0 +1,229 @@
+package experiments
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Validate checks the semantics of an experiment built in code (Parse
+// already does this for files). Errors carry the lines recorded in Step,
+// Verify and SteadyState when there are any.
+func (e *Experiment) Validate() error {
+	errs := &ErrorList{}
+	v := &validator{file: e.File, errs: errs, exp: e}
+	v.run()
+	return errs.err()
+}
+
+// validator runs the semantic rules of the format. With a decoder it knows
+// where every field was written, which fields were written at all (so that
+// "every: 0" differs from no every), and which failed to decode (those get
+// no second error).
+type validator struct {
+	file string
+	errs *ErrorList
+	exp  *Experiment
+	dec  *decoder // nil for experiments built in code
+}
+
+var lineOwner = regexp.MustCompile(`^(steps|verify|steadyState)\[(\d+)\]`)
+
+// at finds the position of a field, or of its nearest written ancestor.
+func (v *validator) at(path string) position {
+	if v.dec == nil {
+		return v.lineOf(path)
+	}
+	for p := path; ; p = parentPath(p) {
+		if pos, ok := v.dec.pos[p]; ok {
+			return pos
+		}
+		if p == "" {
+			return position{}
+		}
+	}
+}
+
+// lineOf recovers a line from the Line fields of an experiment built in code.
+func (v *validator) lineOf(path string) position {
+	m := lineOwner.FindStringSubmatch(path)
+	if m == nil {
+		return position{}
+	}
+	i, _ := strconv.Atoi(m[2])
+	e := v.exp
+	switch m[1] {
+	case "steps":
+		if i < len(e.Steps) && e.Steps[i] != nil {
+			return position{Line: e.Steps[i].Line}
+		}
+	case "verify":
+		if i < len(e.Verify) {
+			return position{Line: e.Verify[i].Line}
+		}
+	case "steadyState":
+		if i < len(e.SteadyState) {
+			return position{Line: e.SteadyState[i].Line}
+		}
+	}
+	return position{}
+}
+
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// written reports whether the file set the field; for experiments built in
+// code, whether the value is not zero.
+func (v *validator) written(path string, nonZero bool) bool {
+	if v.dec == nil {
+		return nonZero
+	}
+	_, ok := v.dec.pos[path]
+	return ok || nonZero
+}
+
+// failed reports whether the field or one of its ancestors did not decode.
+func (v *validator) failed(path string) bool {
+	if v.dec == nil {
+		return false
+	}
+	for p := path; ; p = parentPath(p) {
+		if v.dec.bad[p] {
+			return true
+		}
+		if p == "" {
+			return false
+		}
+	}
+}
+
+func (v *validator) errf(path, format string, args ...any) {
+	v.report(v.at(path), path, format, args...)
+}
+
+// keyErrf reports at a map entry's key (a probe's name, a latency key).
+func (v *validator) keyErrf(path, format string, args ...any) {
+	p := v.at(path)
+	if v.dec != nil {
+		if kp, ok := v.dec.keyPos[path]; ok {
+			p = kp
+		}
+	}
+	v.report(p, path, format, args...)
+}
+
+func (v *validator) report(p position, path, format string, args ...any) {
+	if v.failed(path) {
+		return
+	}
+	v.errs.add(FieldError{File: v.file, Line: p.Line, Column: p.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+var (
+	experimentName = regexp.MustCompile(`^[a-z0-9-]+$`)
+	stepName       = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	netnsName      = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+)
+
+func (v *validator) run() {
+	e := v.exp
+	switch {
+	case !v.written("version", e.Version != 0):
+		v.errf("version", "missing: write version: 1")
+	case e.Version != 1:
+		v.errf("version", "unsupported version %d: this faultline reads version 1", e.Version)
+	}
+	switch {
+	case !v.written("name", e.Name != ""):
+		v.errf("name", "missing: name the experiment ([a-z0-9-])")
+	case !experimentName.MatchString(e.Name):
+		v.errf("name", "bad name %q: use only a-z, 0-9 and -", e.Name)
+	}
+	v.probes()
+	for i, s := range e.SteadyState {
+		v.steadyState(i, s)
+	}
+	steps := v.steps()
+	for i, vf := range e.Verify {
+		v.verify(i, vf, steps)
+	}
+	for i, a := range e.AbortWhen {
+		v.abortWhen(i, a)
+	}
+	if e.Safety.MaxTargets < 0 {
+		v.errf("safety.maxTargets", "must not be negative, got %d", e.Safety.MaxTargets)
+	}
+}
+
+// probeRef checks a reference to a probe by name.
+func (v *validator) probeRef(path, name string) {
+	if !v.written(path, name != "") {
+		v.errf(path, "missing: name a probe")
+		return
+	}
+	if _, ok := v.exp.Probes[name]; !ok {
+		v.errf(path, "unknown probe %q%s", name, known(v.probeNames()))
+	}
+}
+
+func (v *validator) probeNames() []string {
+	if v.exp.ProbeOrder != nil {
+		return v.exp.ProbeOrder
+	}
+	return sortedKeys(v.exp.Probes)
+}
+
+func known(names []string) string {
+	if len(names) == 0 {
+		return " (none defined)"
+	}
+	return " (defined: " + strings.Join(names, ", ") + ")"
+}
+
+func (v *validator) steadyState(i int, s SteadyState) {
+	p := fmt.Sprintf("steadyState[%d]", i)
+	v.probeRef(p+".probe", s.Probe)
+	if s.For <= 0 {
+		v.errf(p+".for", "must be longer than 0: how long the probe must be ok, e.g. 2s")
+	}
+}
+
+func (v *validator) abortWhen(i int, a AbortWhen) {
+	p := fmt.Sprintf("abortWhen[%d]", i)
+	v.probeRef(p+".probe", a.Probe)
+	outage := v.written(p+".outageLongerThan", a.OutageLongerThan != nil)
+	below := v.written(p+".availabilityBelow", a.AvailabilityBelow != "")
+	switch {
+	case outage && below:
+		v.errf(p+".availabilityBelow", "set only one of outageLongerThan, availabilityBelow")
+	case !outage && !below:
+		v.errf(p, "set one of outageLongerThan, availabilityBelow")
+	}
+	if below {
+		if _, err := ParsePercent(a.AvailabilityBelow); err != nil {
+			v.errf(p+".availabilityBelow", "%v", err)
+		}
+	}
+	if v.written(p+".window", a.Window != nil) {
+		switch {
+		case !below:
+			v.errf(p+".window", "only with availabilityBelow")
+		case a.Window != nil && a.Window.D() <= 0:
+			v.errf(p+".window", "must be longer than 0")
+		}
+	}
+}
+
+// checkDurationAtLeast reports a written duration below min.
+func (v *validator) checkDurationAtLeast(path string, d Duration, min time.Duration) {
+	if v.written(path, d != 0) && d.D() < min {
+		v.errf(path, "must be at least %s, got %s", min, d)
+	}
+}
