@@ -1,0 +1,111 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/faultline/faultline/experiments"
+)
+
+func init() { RegisterKind("http", newHTTP) }
+
+// drainLimit is how much of a body is read to keep its connection
+// reusable; a longer body costs a reconnect instead.
+const drainLimit = 64 << 10
+
+// httpProber GETs a URL. ok = the status equals the expected one; value =
+// the status (0 when no response came).
+type httpProber struct {
+	url     string
+	status  int
+	timeout time.Duration
+	tr      *http.Transport
+	client  *http.Client
+}
+
+func newHTTP(name string, p *experiments.Probe) (Prober, error) {
+	h := p.HTTP
+	u, err := url.Parse(h.URL)
+	if err != nil {
+		return nil, fmt.Errorf("probe %s: http url: %w", name, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("probe %s: http url %q: want http:// or https:// with a host", name, h.URL)
+	}
+	status := h.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if status < 100 || status > 599 {
+		return nil, fmt.Errorf("probe %s: http status %d is not an HTTP status", name, status)
+	}
+	tr := &http.Transport{
+		Proxy:               nil, // a proxy would leave the probe's namespace
+		DialContext:         netnsDialer(p.Netns),
+		MaxIdleConns:        2,
+		MaxIdleConnsPerHost: 2,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	return &httpProber{
+		url:     h.URL,
+		status:  status,
+		timeout: Timeout(p),
+		tr:      tr,
+		client: &http.Client{
+			Transport: tr,
+			// A redirect is an answer to report, not to follow.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}, nil
+}
+
+func (h *httpProber) Check(ctx context.Context) Sample {
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
+	start := time.Now()
+	s := h.get(ctx)
+	s.Latency = time.Since(start)
+	if !s.OK {
+		// The next check must prove the path works, not reuse a
+		// connection that may be half dead.
+		h.tr.CloseIdleConnections()
+	}
+	return s
+}
+
+func (h *httpProber) get(ctx context.Context) Sample {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url, nil)
+	if err != nil {
+		return Sample{Detail: err.Error()}
+	}
+	req.Header.Set("User-Agent", "faultline-probe")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return Sample{Detail: describeErr(ctx, h.timeout, err)}
+	}
+	_, rerr := io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+	resp.Body.Close()
+	s := Sample{Value: float64(resp.StatusCode), OK: resp.StatusCode == h.status}
+	switch {
+	case !s.OK:
+		s.Detail = fmt.Sprintf("status %d, want %d", resp.StatusCode, h.status)
+	case rerr != nil:
+		s.OK = false
+		s.Detail = "reading body: " + describeErr(ctx, h.timeout, rerr)
+	}
+	return s
+}
+
+// describeErr names a timeout as such; other errors keep their text.
+func describeErr(ctx context.Context, timeout time.Duration, err error) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("timeout after %s: %v", timeout, err)
+	}
+	return err.Error()
+}

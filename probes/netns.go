@@ -1,0 +1,42 @@
+package probes
+
+import (
+	"context"
+	"net"
+
+	"github.com/faultline/faultline/nsutil"
+)
+
+// dialFunc dials like net.Dialer.DialContext.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// netnsDialer returns a dialer whose sockets are created inside the named
+// namespace ("" = wherever faultline runs, no switch). The socket is made
+// on a thread locked inside the namespace and keeps that namespace after
+// the thread returns, so the connection can be used from any goroutine.
+//
+// Host names are resolved by the resolver of the namespace faultline runs
+// in (Go resolves on goroutines of its own); use IP literals to keep every
+// packet inside the probe's namespace.
+func netnsDialer(netns string) dialFunc {
+	// No fast fallback: dialParallel would create sockets on goroutines
+	// that are not locked into the namespace.
+	d := &net.Dialer{FallbackDelay: -1}
+	if netns == "" {
+		return d.DialContext
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var conn net.Conn
+		var dialErr error
+		if err := nsutil.Do(netns, func() error {
+			conn, dialErr = d.DialContext(ctx, network, addr)
+			return nil
+		}); err != nil {
+			if conn != nil {
+				conn.Close()
+			}
+			return nil, err
+		}
+		return conn, dialErr
+	}
+}
