@@ -51,7 +51,11 @@ func (d *decoder) errorAt(p position, path, format string, args ...any) {
 // that semantic checks do not pile further errors onto it.
 func (d *decoder) fail(n ast.Node, path, format string, args ...any) {
 	d.bad[path] = true
-	d.errorAt(posOf(n), path, format, args...)
+	p, ok := d.pos[path]
+	if !ok {
+		p = posOf(n)
+	}
+	d.errorAt(p, path, format, args...)
 }
 
 // spend charges one node against the budget.
@@ -311,10 +315,13 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) {
 	}
 }
 
-// valuePos is where a value starts, or its key when the value is empty.
+// valuePos is where a value starts, or its key when the value is null
+// (an empty value has no place of its own in the text).
 func (d *decoder) valuePos(e entry) position {
-	if p := posOf(e.value); p.Line > 0 {
-		return p
+	if _, null := e.value.(*ast.NullNode); !null {
+		if p := posOf(e.value); p.Line > 0 {
+			return p
+		}
 	}
 	return posOf(e.keyNode)
 }
@@ -368,6 +375,7 @@ func (d *decoder) decodeParams(n ast.Node, v reflect.Value, path string) {
 	}
 	val, ok := d.plain(n, path)
 	if !ok {
+		d.bad[path] = true // the kind's constructor must not see half of it
 		return
 	}
 	m, isMap := val.(map[string]any)
