@@ -1,0 +1,93 @@
+package netfault
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/nsutil"
+)
+
+// openLinkHandle returns a netlink handle bound to the namespace, with a
+// missing namespace reported as faults.ErrNotFound.
+func openLinkHandle(netns string) (*netlink.Handle, error) {
+	h, err := nsutil.Handle(netns)
+	if err != nil {
+		return nil, linkNsErr(netns, err)
+	}
+	return h, nil
+}
+
+// linkNetnsInode identifies the namespace now, so a revert can tell it from a
+// namespace of the same name created later.
+func linkNetnsInode(netns string) (uint64, error) {
+	ino, err := nsutil.Inode(netns)
+	if err != nil {
+		return 0, linkNsErr(netns, err)
+	}
+	return ino, nil
+}
+
+// linkCheckSameNetns fails with faults.ErrNotFound when the namespace is gone or
+// was recreated since the fault recorded its inode (want 0: not recorded).
+func linkCheckSameNetns(netns string, want uint64) error {
+	ino, err := linkNetnsInode(netns)
+	if err != nil {
+		return err
+	}
+	if want != 0 && ino != want {
+		return fmt.Errorf("%s was recreated (inode %d, recorded %d); the namespace the fault touched is gone: %w",
+			linkNsLabel(netns), ino, want, faults.ErrNotFound)
+	}
+	return nil
+}
+
+func linkNsLabel(netns string) string {
+	if nsutil.IsHost(netns) {
+		return "host netns"
+	}
+	return fmt.Sprintf("netns %q", netns)
+}
+
+// linkID names a link for targets and errors: "netns:hv-a/eth0", "host/eth0".
+func linkID(netns, link string) string {
+	if nsutil.IsHost(netns) {
+		return "host/" + link
+	}
+	return "netns:" + netns + "/" + link
+}
+
+func linkNsErr(netns string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, unix.ENOENT):
+		return fmt.Errorf("%s: %w", linkNsLabel(netns), faults.ErrNotFound)
+	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
+		return fmt.Errorf("%s: %w: %v", linkNsLabel(netns), faults.ErrPermission, err)
+	}
+	return fmt.Errorf("%s: %w", linkNsLabel(netns), err)
+}
+
+// linkErr wraps a netlink error about one link with the sentinel it means.
+func linkErr(netns, link, op string, err error) error {
+	var nf netlink.LinkNotFoundError
+	switch {
+	case errors.As(err, &nf), errors.Is(err, unix.ENODEV):
+		return fmt.Errorf("%s link %s: %w", op, linkID(netns, link), faults.ErrNotFound)
+	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
+		return fmt.Errorf("%s link %s: %w: %v", op, linkID(netns, link), faults.ErrPermission, err)
+	}
+	return fmt.Errorf("%s link %s: %w", op, linkID(netns, link), err)
+}
+
+// linkFind looks a link up by name through h.
+func linkFind(h *netlink.Handle, netns, name string) (netlink.Link, error) {
+	l, err := h.LinkByName(name)
+	if err != nil {
+		return nil, linkErr(netns, name, "find", err)
+	}
+	return l, nil
+}

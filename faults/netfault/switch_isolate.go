@@ -1,0 +1,110 @@
+package netfault
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/faultline/faultline/faults"
+)
+
+// KindSwitchIsolate detaches chosen ports from a bridge.
+const KindSwitchIsolate = "switch.isolate"
+
+// switchIsolate takes ports out of their bridge. Leaving a bridge resets a
+// port's settings, so Revert reattaches and sets them back too.
+type switchIsolate struct {
+	*linkCore
+	bridge string
+	ports  []string
+}
+
+func newSwitchIsolate(params json.RawMessage) (faults.Fault, error) {
+	var p switchParams
+	if err := faults.DecodeParams(params, &p); err != nil {
+		return nil, fmt.Errorf("%s: %w", KindSwitchIsolate, err)
+	}
+	if err := p.validate(true); err != nil {
+		return nil, fmt.Errorf("%s: %w", KindSwitchIsolate, err)
+	}
+	core, err := newLinkCore(p.Netns, p)
+	if err != nil {
+		return nil, err
+	}
+	return &switchIsolate{linkCore: core, bridge: p.Bridge, ports: p.Ports}, nil
+}
+
+func (f *switchIsolate) Describe() string {
+	return fmt.Sprintf("%s %s from bridge %s", KindSwitchIsolate,
+		strings.Join(f.ports, ", "), switchBridgeID(f.netns, f.bridge))
+}
+
+func (f *switchIsolate) Targets() []faults.Target {
+	ts := []faults.Target{{Kind: "bridge", ID: switchBridgeID(f.netns, f.bridge)}}
+	for _, id := range linkIDs(f.netns, f.ports) {
+		ts = append(ts, faults.Target{Kind: "link", ID: id})
+	}
+	return ts
+}
+
+// Preflight checks that the bridge is a bridge and the ports are its ports.
+func (f *switchIsolate) Preflight(ctx context.Context) error {
+	return switchPreflight(ctx, f.netns, f.bridge, f.ports)
+}
+
+func (f *switchIsolate) Prepare(ctx context.Context) (faults.Undo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.prepareLocked(ctx, f.scope); err != nil {
+		return faults.Undo{}, fmt.Errorf("%s: prepare: %w", KindSwitchIsolate, err)
+	}
+	return f.undoLocked(KindSwitchIsolate)
+}
+
+func (f *switchIsolate) scope(s NetnsSnapshot) ([]string, error) {
+	if _, err := switchBridgePorts(f.netns, f.bridge, s); err != nil {
+		return nil, err
+	}
+	if err := switchCheckPorts(f.netns, f.bridge, s, f.ports); err != nil {
+		return nil, err
+	}
+	return append([]string{f.bridge}, f.ports...), nil
+}
+
+func (f *switchIsolate) Inject(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.before == nil {
+		if err := f.prepareLocked(ctx, f.scope); err != nil {
+			return fmt.Errorf("%s: %w", KindSwitchIsolate, err)
+		}
+	}
+	h, err := f.handleLocked()
+	if err != nil {
+		return fmt.Errorf("%s: %w", KindSwitchIsolate, err)
+	}
+	f.injected = true
+	var errs []error
+	for _, n := range f.ports {
+		if err := h.LinkSetNoMaster(f.link(n)); err != nil {
+			errs = append(errs, linkErr(f.netns, n, "detach", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%s: %w", KindSwitchIsolate, err)
+	}
+	return nil
+}
+
+// Revert reattaches the ports to the bridge and restores their settings,
+// admin state, addresses and routes.
+func (f *switchIsolate) Revert(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.restoreLocked(ctx); err != nil {
+		return fmt.Errorf("%s revert: %w", KindSwitchIsolate, err)
+	}
+	return nil
+}
