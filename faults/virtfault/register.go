@@ -1,0 +1,95 @@
+package virtfault
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/probes"
+)
+
+// domainReverts heals from an undo record, by kind, in a fresh process.
+var domainReverts = map[string]func(ctx context.Context, c Conn, d Domain, u *undoDomain) error{}
+
+// asFault keeps a failed constructor's nil pointer out of the interface.
+func asFault[F faults.Fault](build func(json.RawMessage) (F, error)) func(json.RawMessage) (faults.Fault, error) {
+	return func(raw json.RawMessage) (faults.Fault, error) {
+		f, err := build(raw)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+}
+
+// registerDomainFault registers a kind whose undo record is a domainUndo;
+// its revert depends only on the record, never on the `with` parameters.
+func registerDomainFault(name, doc string, build func(json.RawMessage) (faults.Fault, error)) {
+	faults.Register(faults.Kind{
+		Name:     name,
+		Doc:      doc,
+		NewFault: build,
+		Revert: func(ctx context.Context, raw json.RawMessage) error {
+			var u domainUndo
+			if err := faults.DecodeParams(raw, &u); err != nil {
+				return err
+			}
+			return revertDomains(ctx, name, u, domainReverts[name])
+		},
+	})
+}
+
+func init() {
+	domainReverts["domain.destroy"] = revertStart
+	domainReverts["domain.shutdown"] = revertStart
+	domainReverts["domain.reboot"] = revertStart
+	domainReverts["domain.suspend"] = revertResume
+	domainReverts["hypervisor.destroy"] = revertStart
+	domainReverts["domain.link.down"] = revertLink
+	domainReverts["domain.disk.throttle"] = revertThrottle
+
+	registerDomainFault("domain.destroy", "power a VM off at once (virDomainDestroy); revert: start", asFault(newDestroy))
+	registerDomainFault("domain.shutdown", "ACPI power button, destroy after `deadline`; revert: start", asFault(newShutdown))
+	registerDomainFault("domain.reboot", "reset (or `mode: acpi` reboot) a VM; revert: start if off", asFault(newReboot))
+	registerDomainFault("domain.suspend", "pause a VM's vCPUs; revert: resume", asFault(newSuspend))
+	registerDomainFault("domain.link.down", "guest-visible link down on one vNIC (`mac` or `target`); revert: previous state", asFault(newLinkDown))
+	registerDomainFault("domain.disk.throttle", "block I/O tune of one disk to a crawl; revert: previous tune", asFault(newThrottle))
+	registerDomainFault("hypervisor.destroy", "destroy every running domain on one connection; revert: start them",
+		asFault(newHypervisorDestroy))
+
+	faults.Register(faults.Kind{
+		Name:     "network.destroy",
+		Doc:      "destroy (stop) a libvirt network; revert: start",
+		NewFault: asFault(newNetworkDestroy),
+		Revert: func(ctx context.Context, raw json.RawMessage) error {
+			var u networkUndo
+			if err := faults.DecodeParams(raw, &u); err != nil {
+				return err
+			}
+			return u.revert(ctx)
+		},
+	})
+	faults.Register(faults.Kind{
+		Name: "domain.start",
+		Doc:  "start a domain, copying its definition from `defineFrom` first (remap)",
+		NewAction: func(raw json.RawMessage) (faults.Action, error) {
+			a, err := newStart(raw)
+			if err != nil {
+				return nil, err
+			}
+			return a, nil
+		},
+	})
+	faults.Register(faults.Kind{
+		Name: "domain.migrate",
+		Doc:  "live-migrate a domain to another hypervisor; reports downtime and duration",
+		NewAction: func(raw json.RawMessage) (faults.Action, error) {
+			a, err := newMigrate(raw)
+			if err != nil {
+				return nil, err
+			}
+			return a, nil
+		},
+	})
+	probes.RegisterKind("libvirt", newLibvirtProbe)
+}
