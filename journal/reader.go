@@ -1,0 +1,223 @@
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/verify"
+)
+
+// Run is a journal read back.
+type Run struct {
+	Path    string
+	Header  Header
+	Phases  map[string]time.Duration
+	Steps   []StepRec // every step event, in journal order
+	Samples map[string][]probes.Sample
+	Aborts  []AbortRec
+	End     *EndRec
+	// Truncated is set when the last line was incomplete (a run still
+	// writing, or one that was killed).
+	Truncated bool
+}
+
+// ReadFile reads a journal file.
+func ReadFile(path string) (*Run, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	defer f.Close()
+	r, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	r.Path = path
+	return r, nil
+}
+
+// Read parses a journal. A torn last line is tolerated; any other bad line
+// is an error naming its line number.
+func Read(in io.Reader) (*Run, error) {
+	r := &Run{Phases: map[string]time.Duration{}, Samples: map[string][]probes.Sample{}}
+	br := bufio.NewReaderSize(in, 1<<20)
+	lineNo := 0
+	sawHeader := false
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			lineNo++
+			complete := line[len(line)-1] == '\n'
+			line = bytes.TrimSpace(line)
+			if len(line) > 0 {
+				if perr := r.parseLine(line); perr != nil {
+					if !complete {
+						r.Truncated = true
+					} else {
+						return nil, fmt.Errorf("line %d: %w", lineNo, perr)
+					}
+				} else if !sawHeader {
+					sawHeader = true
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if r.Header.Run == "" {
+		return nil, fmt.Errorf("no run header: not a faultline journal")
+	}
+	for p := range r.Samples {
+		s := r.Samples[p]
+		sort.SliceStable(s, func(i, j int) bool { return s[i].Start < s[j].Start })
+	}
+	return r, nil
+}
+
+func (r *Run) parseLine(line []byte) error {
+	var env envelope
+	if err := json.Unmarshal(line, &env); err != nil {
+		return err
+	}
+	switch env.T {
+	case "run":
+		if err := json.Unmarshal(line, &r.Header); err != nil {
+			return err
+		}
+		if r.Header.Format > FormatVersion {
+			return fmt.Errorf("journal format %d is newer than this faultline reads (%d)", r.Header.Format, FormatVersion)
+		}
+	case "phase":
+		var p PhaseRec
+		if err := json.Unmarshal(line, &p); err != nil {
+			return err
+		}
+		r.Phases[p.Name] = p.At
+	case "step":
+		var s StepRec
+		if err := json.Unmarshal(line, &s); err != nil {
+			return err
+		}
+		r.Steps = append(r.Steps, s)
+	case "s":
+		var l samplesLine
+		if err := json.Unmarshal(line, &l); err != nil {
+			return err
+		}
+		ss, err := l.decode()
+		if err != nil {
+			return err
+		}
+		r.Samples[l.P] = append(r.Samples[l.P], ss...)
+	case "abort":
+		var a AbortRec
+		if err := json.Unmarshal(line, &a); err != nil {
+			return err
+		}
+		r.Aborts = append(r.Aborts, a)
+	case "end":
+		var e EndRec
+		if err := json.Unmarshal(line, &e); err != nil {
+			return err
+		}
+		r.End = &e
+	default:
+		// Unknown record types from newer writers are skipped.
+	}
+	return nil
+}
+
+// Timeline rebuilds what verify needs from the journal.
+func (r *Run) Timeline() verify.Timeline {
+	tl := verify.Timeline{Steps: map[string]verify.StepTimes{}, Samples: r.Samples}
+	tl.MethodStart = r.Phases[PhaseMethod]
+	tl.MethodEnd = r.Phases[PhaseMethodEnd]
+	end, ok := r.Phases[PhaseEnd]
+	if !ok {
+		// A run that did not finish: the end is the last thing it recorded.
+		for _, ss := range r.Samples {
+			if n := len(ss); n > 0 && ss[n-1].Start > end {
+				end = ss[n-1].Start
+			}
+		}
+		for _, s := range r.Steps {
+			if s.At > end {
+				end = s.At
+			}
+		}
+	}
+	tl.End = end
+	if tl.MethodEnd == 0 {
+		tl.MethodEnd = end
+	}
+	if t, ok := r.Phases[PhaseSteadyBefore]; ok {
+		tl.SteadyBefore = verify.Phase{From: t, To: tl.MethodStart}
+		if _, ok := r.Phases[PhaseMethod]; !ok {
+			tl.SteadyBefore.To = end
+		}
+	}
+	if t, ok := r.Phases[PhaseSteadyAfter]; ok {
+		tl.SteadyAfter = verify.Phase{From: t, To: end}
+	}
+	for _, s := range r.Steps {
+		st := tl.Steps[s.Step]
+		switch s.Ev {
+		case EvInjected, EvStarted:
+			if !st.Injected {
+				st.Injected, st.Inject = true, s.At
+			}
+		case EvReverted:
+			if !st.Reverted && s.By != "recover" && s.By != "guard" {
+				st.Reverted, st.Revert = true, s.At
+			}
+		case EvDone:
+			if !st.Reverted {
+				st.Reverted, st.Revert = true, s.At
+			}
+		case EvFailed:
+			st.Failed, st.Error = true, s.Error
+		case EvPrepared:
+		}
+		tl.Steps[s.Step] = st
+	}
+	return tl
+}
+
+// OpenUndo is an undo record with no matching revert.
+type OpenUndo struct {
+	Step   string
+	Undo   faults.Undo
+	Revert string // auto | never
+}
+
+// OpenUndos lists prepared faults that were not reverted, in reverse
+// preparation order (the order to revert them in).
+func (r *Run) OpenUndos() []OpenUndo {
+	reverted := map[string]bool{}
+	for _, s := range r.Steps {
+		if s.Ev == EvReverted {
+			reverted[s.Step] = true
+		}
+	}
+	var out []OpenUndo
+	for i := len(r.Steps) - 1; i >= 0; i-- {
+		s := r.Steps[i]
+		if s.Ev == EvPrepared && s.Undo != nil && !reverted[s.Step] {
+			out = append(out, OpenUndo{Step: s.Step, Undo: *s.Undo, Revert: s.Revert})
+			reverted[s.Step] = true
+		}
+	}
+	return out
+}

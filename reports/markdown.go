@@ -1,0 +1,71 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteMarkdown writes summary.md: verdict first, failed bounds with their
+// measured values, then every verdict, the steps as a text timeline and
+// the probes. No links, so it reads the same in a CI job summary and a
+// merge-request comment.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	var b strings.Builder
+	icon := map[bool]string{true: "✅", false: "❌"}
+	fmt.Fprintf(&b, "## %s %s\n\n", icon[r.Exit == 0], mdEscape(r.Headline()))
+	if r.Description != "" {
+		fmt.Fprintf(&b, "%s\n\n", mdEscape(r.Description))
+	}
+	var failed []string
+	for _, v := range r.Verdicts {
+		if !v.Passed {
+			line := fmt.Sprintf("- **%s**: measured **%s**, bound `%s`", mdEscape(v.Name), v.Measured, v.Bound)
+			if v.Detail != "" {
+				line += " (" + mdEscape(v.Detail) + ")"
+			}
+			failed = append(failed, line)
+		}
+	}
+	if len(failed) > 0 {
+		b.WriteString("### Failed\n\n" + strings.Join(failed, "\n") + "\n\n")
+	}
+	if r.Error != "" {
+		fmt.Fprintf(&b, "**Error:** %s\n\n", mdEscape(r.Error))
+	}
+	b.WriteString("### Verifications\n\n| | verification | bound | measured |\n|---|---|---|---|\n")
+	for _, v := range r.Verdicts {
+		fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", icon[v.Passed], mdEscape(v.Name), v.Bound, v.Measured)
+	}
+	b.WriteString("\n### Timeline\n\n```\n")
+	for _, st := range r.Steps {
+		switch {
+		case st.Error != "":
+			fmt.Fprintf(&b, "%-9s %-20s %-22s FAILED: %s\n", tAt(st.At, st.Injected), st.Name, st.Kind, st.Error)
+		case !st.Injected:
+			fmt.Fprintf(&b, "%-9s %-20s %-22s did not run\n", "-", st.Name, st.Kind)
+		case st.Reverted:
+			fmt.Fprintf(&b, "%-9s %-20s %-22s until %s (%.3fs)\n", tAt(st.At, true), st.Name, st.Kind, tAt(st.End, true), st.End-st.At)
+		default:
+			fmt.Fprintf(&b, "%-9s %-20s %-22s held to the end\n", tAt(st.At, true), st.Name, st.Kind)
+		}
+	}
+	b.WriteString("```\n\n### Probes\n\n| probe | samples | availability | longest outage | outages |\n|---|---|---|---|---|\n")
+	for _, p := range r.Probes {
+		fmt.Fprintf(&b, "| %s | %d | %.3f%% | %s | %d |\n", mdEscape(p.Name), p.Samples, p.Availability, secs(p.MaxOutage), len(p.Outages))
+	}
+	fmt.Fprintf(&b, "\nRun `%s` on %s, %s.\n", r.Run, r.Host, r.Started.UTC().Format("2006-01-02 15:04:05 MST"))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func tAt(s float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("T%+.3fs", s)
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}

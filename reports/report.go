@@ -1,0 +1,215 @@
+// Package reports renders a run's journal for people and CI: JSON, JUnit
+// XML and Markdown (and, later, HTML). Every renderer starts from Build,
+// which evaluates the journal with verify.Evaluate, so every format gives
+// the verdict the run gave.
+package reports
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/journal"
+	"github.com/faultline/faultline/verify"
+)
+
+// Report is everything a renderer shows.
+type Report struct {
+	Run         string            `json:"run"`
+	Experiment  string            `json:"experiment"`
+	File        string            `json:"file,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Status      string            `json:"status"`
+	Exit        int               `json:"exit"`
+	Error       string            `json:"error,omitempty"`
+	Aborts      []string          `json:"aborts,omitempty"`
+	Started     time.Time         `json:"started"`
+	// Duration of the whole run in seconds.
+	Duration float64          `json:"duration"`
+	Host     string           `json:"host,omitempty"`
+	Version  string           `json:"version,omitempty"`
+	Kernel   string           `json:"kernel,omitempty"`
+	Passed   bool             `json:"passed"`
+	Verdicts []verify.Verdict `json:"verdicts"`
+	Steps    []Step           `json:"steps"`
+	Probes   []Probe          `json:"probes"`
+	Targets  []faults.Target  `json:"targets,omitempty"`
+}
+
+// Step is one step's measured timeline, in seconds from the method start.
+type Step struct {
+	Name     string         `json:"name"`
+	Kind     string         `json:"kind"`
+	Desc     string         `json:"desc,omitempty"`
+	Injected bool           `json:"injected"`
+	At       float64        `json:"at,omitempty"`
+	Reverted bool           `json:"reverted"`
+	End      float64        `json:"end,omitempty"`
+	Error    string         `json:"error,omitempty"`
+	Result   map[string]any `json:"result,omitempty"`
+}
+
+// Probe summarizes one probe over the whole run.
+type Probe struct {
+	Name         string  `json:"name"`
+	Samples      int     `json:"samples"`
+	OK           int     `json:"ok"`
+	Availability float64 `json:"availability"` // percent over the method window
+	MaxOutage    float64 `json:"maxOutage"`    // seconds
+	Outages      []Span  `json:"outages,omitempty"`
+}
+
+// Span is an outage, seconds from the method start.
+type Span struct {
+	From    float64 `json:"from"`
+	To      float64 `json:"to"`
+	Seconds float64 `json:"seconds"`
+	Open    bool    `json:"open,omitempty"`
+}
+
+// maxListedOutages bounds the outages listed per probe in JSON.
+const maxListedOutages = 200
+
+// Build evaluates a journal into a report.
+func Build(run *journal.Run) *Report {
+	h := run.Header
+	exp := h.Experiment
+	tl := run.Timeline()
+	r := &Report{Run: h.Run, File: h.File, Started: h.Wall, Host: h.Host, Version: h.Version, Kernel: h.Kernel,
+		Duration: tl.End.Seconds()}
+	if exp != nil {
+		r.Experiment, r.Description, r.Labels = exp.Name, exp.Description, exp.Labels
+		r.Verdicts = verify.Evaluate(exp, tl)
+	}
+	r.Passed = verify.Passed(r.Verdicts)
+	for _, a := range run.Aborts {
+		r.Aborts = append(r.Aborts, a.Reason)
+	}
+	if run.End != nil {
+		r.Status, r.Exit, r.Error = run.End.Status, run.End.Exit, run.End.Error
+	} else {
+		// A run that never finished (killed): say so; recover reverts it.
+		r.Status, r.Exit = "incomplete", 4
+		r.Error = "the journal has no end record: the run was killed or is still running; run `faultline recover`"
+	}
+	ms := tl.MethodStart
+	rel := func(d time.Duration) float64 { return (d - ms).Seconds() }
+	seenT := map[faults.Target]bool{}
+	byName := map[string]*Step{}
+	if exp != nil {
+		for _, s := range exp.Steps {
+			r.Steps = append(r.Steps, Step{Name: s.Name, Kind: s.Kind()})
+		}
+		for i := range r.Steps {
+			byName[r.Steps[i].Name] = &r.Steps[i]
+		}
+	}
+	for _, ev := range run.Steps {
+		st := byName[ev.Step]
+		if st == nil {
+			continue
+		}
+		if ev.Desc != "" {
+			st.Desc = ev.Desc
+		}
+		for _, t := range ev.Targets {
+			if !seenT[t] {
+				seenT[t] = true
+				r.Targets = append(r.Targets, t)
+			}
+		}
+		if ev.Result != nil {
+			st.Result = ev.Result
+		}
+		if ev.Ev == journal.EvFailed {
+			st.Error = ev.Error
+		}
+	}
+	for name, t := range tl.Steps {
+		st := byName[name]
+		if st == nil {
+			continue
+		}
+		if t.Injected {
+			st.Injected, st.At = true, rel(t.Inject)
+		}
+		if t.Reverted {
+			st.Reverted, st.End = true, rel(t.Revert)
+		}
+	}
+	sort.Slice(r.Targets, func(i, j int) bool { return r.Targets[i].String() < r.Targets[j].String() })
+	whole := verify.Phase{From: tl.MethodStart, To: tl.End}
+	for _, name := range probeNames(run) {
+		ss := tl.Samples[name]
+		p := Probe{Name: name}
+		n, ok := 0, 0
+		for _, s := range ss {
+			if s.Start >= whole.From && s.Start <= whole.To {
+				n++
+				if s.OK {
+					ok++
+				}
+			}
+		}
+		p.Samples, p.OK = n, ok
+		if n > 0 {
+			p.Availability = 100 * float64(ok) / float64(n)
+		}
+		for _, o := range verify.Outages(ss, whole) {
+			d := (o.To - o.From).Seconds()
+			if d > p.MaxOutage {
+				p.MaxOutage = d
+			}
+			if len(p.Outages) < maxListedOutages {
+				p.Outages = append(p.Outages, Span{From: rel(o.From), To: rel(o.To), Seconds: d, Open: o.Open})
+			}
+		}
+		r.Probes = append(r.Probes, p)
+	}
+	return r
+}
+
+func probeNames(run *journal.Run) []string {
+	var names []string
+	if exp := run.Header.Experiment; exp != nil {
+		names = append(names, exp.ProbeOrder...)
+		if len(names) == 0 {
+			for n := range exp.Probes {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+		}
+	}
+	if len(names) == 0 {
+		for n := range run.Samples {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+	}
+	return names
+}
+
+// Headline is the one-line verdict.
+func (r *Report) Headline() string {
+	failed := 0
+	for _, v := range r.Verdicts {
+		if !v.Passed {
+			failed++
+		}
+	}
+	switch r.Status {
+	case journal.StatusPassed:
+		return fmt.Sprintf("PASSED: %s, %d of %d verifications held (exit %d)", r.Experiment, len(r.Verdicts), len(r.Verdicts), r.Exit)
+	case journal.StatusFailed:
+		return fmt.Sprintf("FAILED: %s, %d of %d verifications failed (exit %d)", r.Experiment, failed, len(r.Verdicts), r.Exit)
+	case journal.StatusAborted:
+		return fmt.Sprintf("ABORTED: %s: %s (exit %d)", r.Experiment, strings.Join(r.Aborts, "; "), r.Exit)
+	default:
+		return fmt.Sprintf("%s: %s: %s (exit %d)", strings.ToUpper(r.Status), r.Experiment, r.Error, r.Exit)
+	}
+}
+
+func secs(f float64) string { return fmt.Sprintf("%.3fs", f) }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A small topology for the first examples: a client and a web server joined
+# through one switch (a Linux bridge in its own namespace).
+#
+#   fl-mini-client [eth0 198.18.100.1/24] ── [c] fl-mini-sw br0 [s] ── [eth0 198.18.100.2/24] fl-mini-server
+#
+# The server runs busybox httpd on port 80. Usage: mini-topology.sh up|down|status
+set -euo pipefail
+C=fl-mini-client S=fl-mini-server W=fl-mini-sw
+RUN=/run/faultline/mini
+
+down() {
+  if [ -f "$RUN/httpd.pid" ]; then kill "$(cat "$RUN/httpd.pid")" 2>/dev/null || true; fi
+  for ns in $C $S $W; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$RUN"
+}
+
+up() {
+  down
+  mkdir -p "$RUN/www"
+  echo "hello from fl-mini-server" > "$RUN/www/index.html"
+  for ns in $C $S $W; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+  ip -n $W link add br0 type bridge
+  ip -n $W link set br0 up
+  ip link add fl-mini-c type veth peer name c netns $W
+  ip link set fl-mini-c netns $C name eth0
+  ip link add fl-mini-s type veth peer name s netns $W
+  ip link set fl-mini-s netns $S name eth0
+  for p in c s; do ip -n $W link set $p master br0; ip -n $W link set $p up; done
+  ip -n $C addr add 198.18.100.1/24 dev eth0; ip -n $C link set eth0 up
+  ip -n $S addr add 198.18.100.2/24 dev eth0; ip -n $S link set eth0 up
+  ip netns exec $S busybox httpd -p 198.18.100.2:80 -h "$RUN/www"
+  pgrep -f "busybox httpd -p 198.18.100.2:80" > "$RUN/httpd.pid"
+  # Wait until the web server answers from the client.
+  for _ in $(seq 50); do
+    if ip netns exec $C busybox wget -q -T 1 -O /dev/null http://198.18.100.2/; then echo "mini topology up"; return 0; fi
+    sleep 0.1
+  done
+  echo "mini topology: web server does not answer" >&2; return 1
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down; echo "mini topology down" ;;
+  status) ip netns list | grep fl-mini || echo "mini topology is down" ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test of faultline on a fresh Debian 12 machine, as root:
+# installs what the tests need, then runs all Ginkgo suites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+bash scripts/install-deps.sh
+if [ -x scripts/lab-setup.sh ]; then bash scripts/lab-setup.sh; fi
+export GOFLAGS="-tags=libvirt_dlopen"
+go vet ./...
+# -p 1: several suites create namespaces, libvirtds and VMs; one at a time
+# keeps timings honest on a small machine.
+go test -p 1 -count=1 -timeout 25m ./... 2>&1 | tee "${TEST_LOG:-/tmp/faultline-test.log}"
