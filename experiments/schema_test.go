@@ -78,7 +78,11 @@ func matchType(root, s jsonObject, t reflect.Type, path string) {
 			if name == "-" || name == "" {
 				continue
 			}
-			matchType(root, props[name].(jsonObject), t.Field(i).Type, path+"."+name)
+			prop, ok := props[name].(jsonObject)
+			Expect(ok).To(BeTrue(), "%s.%s: no schema for the field", path, name)
+			if ok {
+				matchType(root, prop, t.Field(i).Type, path+"."+name)
+			}
 		}
 	case reflect.Map:
 		if t.Elem().Kind() == reflect.Interface {
