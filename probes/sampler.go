@@ -84,7 +84,7 @@ func runProbe(ctx context.Context, base time.Time, sp Spec, emit func(string, Sa
 
 // sleepUntil waits for t; false means ctx ended first.
 func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
-	if ctx.Err() != nil {
+	if ended(ctx) {
 		return false
 	}
 	d := time.Until(t)
@@ -96,8 +96,19 @@ func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
 	case <-ctx.Done():
 		return false
 	case <-timer.C:
+		// Both may be ready at once: never start a check after the end.
+		return !ended(ctx)
+	}
+}
+
+// ended reports whether ctx is done or past its deadline (its own timer
+// may not have fired yet on a busy machine).
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
 		return true
 	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // nextTick is the first boundary base+k*every strictly after now.
