@@ -98,7 +98,7 @@ var _ = Describe("sampler", func() {
 		onTime := 0
 		for i := 1; i < len(ss); i++ {
 			Expect(ss[i].Start).To(BeNumerically(">", ss[i-1].Start))
-			Expect(ss[i].Start / every).To(BeNumerically(">", ss[i-1].Start/every), "two samples in one tick")
+			Expect(ss[i].Start/every).To(BeNumerically(">", ss[i-1].Start/every), "two samples in one tick")
 			if ss[i].Start%every < every/2 {
 				onTime++
 			}
@@ -119,7 +119,7 @@ var _ = Describe("sampler", func() {
 		Expect(len(ss)).To(BeNumerically(">=", 12))
 		for i := 1; i < len(ss); i++ {
 			Expect(ss[i].Start - ss[i-1].Start).To(BeNumerically(">=", 25*time.Millisecond))
-			Expect(ss[i].Start/every - ss[i-1].Start/every).To(BeNumerically(">=", 3), "ticks covered by the check must be skipped")
+			Expect(ss[i].Start/every-ss[i-1].Start/every).To(BeNumerically(">=", 3), "ticks covered by the check must be skipped")
 		}
 	})
 
