@@ -1,0 +1,107 @@
+package netfault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/google/nftables"
+	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/nsutil"
+)
+
+// nftWithConn runs fn with an nftables connection bound to the named
+// namespace. The namespace fd stays open for as long as fn runs, because
+// every Flush dials a fresh netlink socket through it.
+func nftWithConn(ctx context.Context, netnsName string, fn func(c *nftables.Conn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ns, err := nsutil.Open(netnsName)
+	if err != nil {
+		return nftWrapErr(err)
+	}
+	defer ns.Close()
+	c, err := nftables.New(nftables.WithNetNSFd(int(ns)))
+	if err != nil {
+		return fmt.Errorf("nftables in netns %q: %w", netnsName, nftWrapErr(err))
+	}
+	return fn(c)
+}
+
+// nftWrapErr maps kernel errors to the faults sentinels.
+func nftWrapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENOENT):
+		return fmt.Errorf("%w: %w", faults.ErrNotFound, err)
+	case errors.Is(err, os.ErrPermission) || errors.Is(err, unix.EPERM):
+		return fmt.Errorf("%w: %w", faults.ErrPermission, err)
+	case errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EAFNOSUPPORT):
+		return fmt.Errorf("%w: %w", faults.ErrNotSupported, err)
+	}
+	return err
+}
+
+// nftFamilyName is the nft keyword of a table family, for IDs and errors.
+func nftFamilyName(f nftables.TableFamily) string {
+	switch f {
+	case nftables.TableFamilyINet:
+		return "inet"
+	case nftables.TableFamilyBridge:
+		return "bridge"
+	case nftables.TableFamilyIPv4:
+		return "ip"
+	case nftables.TableFamilyIPv6:
+		return "ip6"
+	}
+	return fmt.Sprintf("family%d", f)
+}
+
+// nftTablesPresent lists which of the families hold a table called name.
+func nftTablesPresent(c *nftables.Conn, name string, families []nftables.TableFamily) ([]nftables.TableFamily, error) {
+	var present []nftables.TableFamily
+	for _, fam := range families {
+		tables, err := c.ListTablesOfFamily(fam)
+		if err != nil {
+			return nil, fmt.Errorf("list %s tables: %w", nftFamilyName(fam), nftWrapErr(err))
+		}
+		for _, t := range tables {
+			if t.Name == name {
+				present = append(present, fam)
+				break
+			}
+		}
+	}
+	return present, nil
+}
+
+// nftDeleteTables deletes the table called name in each family where it
+// exists, in one transaction. Nothing else is touched; a missing table (or
+// a missing namespace, which took its tables with it) is success.
+func nftDeleteTables(ctx context.Context, netnsName, name string, families []nftables.TableFamily) error {
+	err := nftWithConn(ctx, netnsName, func(c *nftables.Conn) error {
+		present, err := nftTablesPresent(c, name, families)
+		if err != nil {
+			return err
+		}
+		if len(present) == 0 {
+			return nil
+		}
+		for _, fam := range present {
+			c.DelTable(&nftables.Table{Name: name, Family: fam})
+		}
+		if err := c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("delete table %s: %w", name, nftWrapErr(err))
+		}
+		return nil
+	})
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}

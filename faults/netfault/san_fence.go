@@ -1,0 +1,123 @@
+package netfault
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/faultline/faultline/faults"
+)
+
+// SANFenceParams are the `with` parameters of san.fence.
+//
+// Mode "addresses" (the default) drops all IP traffic to and from
+// Addresses in every namespace of Netns (the hypervisors), through one
+// table per namespace. Mode "links" instead takes the SAN node's Links
+// down in the single namespace Netns (the SAN node's own).
+type SANFenceParams struct {
+	Netns     nftNetnsList `json:"netns"`
+	Addresses []string     `json:"addresses,omitempty"`
+	Mode      string       `json:"mode,omitempty"`
+	Links     []string     `json:"links,omitempty"`
+	Table     string       `json:"table,omitempty"`
+}
+
+func init() {
+	faults.Register(faults.Kind{
+		Name:     "san.fence",
+		Doc:      "cut a storage node off: drop its addresses on the hypervisors (nftables) or take its links down",
+		NewFault: NewSANFence,
+		Revert:   sanRevertParams,
+	})
+}
+
+// NewSANFence validates san.fence parameters.
+func NewSANFence(params json.RawMessage) (faults.Fault, error) {
+	var p SANFenceParams
+	if err := faults.DecodeParams(params, &p); err != nil {
+		return nil, fmt.Errorf("san.fence: %w", err)
+	}
+	switch p.Mode {
+	case "", "addresses":
+		return newSANFenceAddresses(p, params)
+	case "links":
+		return newSANFenceLinks(p)
+	}
+	return nil, fmt.Errorf("san.fence: mode %q: want addresses or links", p.Mode)
+}
+
+func newSANFenceAddresses(p SANFenceParams, params json.RawMessage) (faults.Fault, error) {
+	if len(p.Links) > 0 {
+		return nil, fmt.Errorf("san.fence: links is only for mode links")
+	}
+	if len(p.Netns) == 0 {
+		p.Netns = nftNetnsList{""}
+	}
+	addrs, err := nftParseAddrs("addresses", p.Addresses)
+	if err != nil {
+		return nil, fmt.Errorf("san.fence: %w", err)
+	}
+	table, err := nftTableParam("san.fence", p.Table, params)
+	if err != nil {
+		return nil, err
+	}
+	prog := &nftProgram{table: table, bridged: true}
+	s4, s6 := prog.addSets("san", addrs)
+	if s4 {
+		prog.rules = append(prog.rules, nftRuleSpec{src: "san4"}, nftRuleSpec{dst: "san4"})
+	}
+	if s6 {
+		prog.rules = append(prog.rules, nftRuleSpec{v6: true, src: "san6"}, nftRuleSpec{v6: true, dst: "san6"})
+	}
+	ids := make([]string, len(p.Netns))
+	for i, ns := range p.Netns {
+		ids[i] = nftNetnsID(ns)
+	}
+	return &sanAddressFence{nftTableFault{
+		kind:  "san.fence",
+		desc:  fmt.Sprintf("fence SAN [%s] from %s (table %s)", strings.Join(p.Addresses, " "), strings.Join(ids, ", "), table),
+		netns: p.Netns,
+		prog:  prog,
+	}}, nil
+}
+
+// sanAddressFence is an nftables fence whose undo record says its mode, so
+// that one registered Revert serves both modes.
+type sanAddressFence struct{ nftTableFault }
+
+func (f *sanAddressFence) Prepare(ctx context.Context) (faults.Undo, error) {
+	u, err := f.nftTableFault.Prepare(ctx)
+	if err != nil {
+		return u, err
+	}
+	raw, err := json.Marshal(sanUndo{Mode: "addresses", Nft: u.Params})
+	if err != nil {
+		return faults.Undo{}, err
+	}
+	return faults.Undo{Kind: "san.fence", Params: raw}, nil
+}
+
+// sanUndo is san.fence's undo record: one of its two halves is set.
+type sanUndo struct {
+	Mode  string          `json:"mode"`
+	Nft   json.RawMessage `json:"nft,omitempty"`
+	Links *sanLinksUndo   `json:"links,omitempty"`
+}
+
+func sanRevertParams(ctx context.Context, params json.RawMessage) error {
+	var u sanUndo
+	if err := json.Unmarshal(params, &u); err != nil {
+		return fmt.Errorf("san.fence undo record: %w", err)
+	}
+	switch u.Mode {
+	case "addresses":
+		return nftRevertParams(ctx, u.Nft)
+	case "links":
+		if u.Links == nil {
+			return fmt.Errorf("san.fence undo record: links mode without links")
+		}
+		return u.Links.revert(ctx)
+	}
+	return fmt.Errorf("san.fence undo record: unknown mode %q", u.Mode)
+}
