@@ -55,13 +55,9 @@ func newThrottle(raw json.RawMessage) (*domainFault, error) {
 		kind: "domain.disk.throttle", target: &p.DomainTarget,
 		detail: fmt.Sprintf("disk %s to %d B/s, %d IOPS", orFirst(disk), p.BytesPerSec, p.IOPS),
 		snapshot: func(_ context.Context, d Domain, u *undoDomain) error {
-			dev := disk
-			if dev == "" {
-				first, err := firstDisk(d)
-				if err != nil {
-					return err
-				}
-				dev = first
+			dev, err := findDisk(d, disk)
+			if err != nil {
+				return err
 			}
 			prev, err := d.BlockIOTune(dev)
 			if err != nil {
@@ -98,8 +94,9 @@ func orFirst(disk string) string {
 	return disk
 }
 
-// firstDisk is the target device of the domain's first disk.
-func firstDisk(d Domain) (string, error) {
+// findDisk checks the domain has the disk with target dev; with dev
+// empty it returns the domain's first disk.
+func findDisk(d Domain, dev string) (string, error) {
 	x, err := d.XML(0)
 	if err != nil {
 		return "", err
@@ -110,12 +107,18 @@ func firstDisk(d Domain) (string, error) {
 	}
 	if def.Devices != nil {
 		for _, disk := range def.Devices.Disks {
-			if disk.Device != "cdrom" && disk.Target != nil && disk.Target.Dev != "" {
+			if disk.Target == nil || disk.Target.Dev == "" {
+				continue
+			}
+			if dev == disk.Target.Dev || (dev == "" && disk.Device != "cdrom") {
 				return disk.Target.Dev, nil
 			}
 		}
 	}
-	return "", fmt.Errorf("domain %s has no disk: %w", d.Name(), faults.ErrNotFound)
+	if dev == "" {
+		return "", fmt.Errorf("domain %s has no disk: %w", d.Name(), faults.ErrNotFound)
+	}
+	return "", fmt.Errorf("domain %s has no disk %s: %w", d.Name(), dev, faults.ErrNotFound)
 }
 
 // restorable turns a tune read back from libvirt into one it accepts:
