@@ -169,7 +169,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Result {
 		return res
 	}
 	jr.Phases[journal.PhaseEnd] = endAt
-	res.Verdicts = verify.Evaluate(plan.Exp, jr.Timeline())
+	res.Verdicts = verify.Evaluate(jr.Header.Experiment, jr.Timeline())
 	if status == journal.StatusPassed && !verify.Passed(res.Verdicts) {
 		status, exit = journal.StatusFailed, ExitFailed
 	}
@@ -225,9 +225,8 @@ func (r *runner) execute(ctx context.Context) (status string, exit int, err erro
 	defer close(flushDone)
 
 	// Steady state before the first step: nothing is injected unless it holds.
-	_ = r.jw.Phase(journal.PhaseSteadyBefore, r.now())
 	r.event("phase", "", "waiting for the steady state")
-	if ok, why := r.waitSteady(ctx, exp.SteadyState); !ok {
+	if ok, why := r.waitSteady(ctx, journal.PhaseSteadyBefore, exp.SteadyState); !ok {
 		_ = r.jw.Abort(r.now(), why)
 		r.event("abort", "", why)
 		stopProbes()
@@ -266,9 +265,8 @@ func (r *runner) execute(ctx context.Context) (status string, exit int, err erro
 		return journal.StatusAborted, ExitAborted, nil
 	}
 	// Steady state after the end: it must return.
-	_ = r.jw.Phase(journal.PhaseSteadyAfter, r.now())
 	r.event("phase", "", "waiting for the steady state to return")
-	ok, why := r.waitSteady(ctx, exp.SteadyState)
+	ok, why := r.waitSteady(ctx, journal.PhaseSteadyAfter, exp.SteadyState)
 	stopProbes()
 	if !ok && ctx.Err() != nil {
 		return journal.StatusAborted, ExitAborted, nil
@@ -281,6 +279,10 @@ func (r *runner) execute(ctx context.Context) (status string, exit int, err erro
 }
 
 func (r *runner) emit(probe string, s probes.Sample) {
+	// The journal keeps microseconds; so does everything live, so that
+	// live decisions and verdicts read from the journal agree exactly.
+	s.Start = s.Start.Truncate(time.Microsecond)
+	s.Latency = s.Latency.Truncate(time.Microsecond)
 	r.jw.Sample(probe, s)
 	r.steady.observe(probe, s)
 	r.obs.Sample(probe, s)
@@ -475,11 +477,14 @@ func revertMode(s *experiments.Step) string {
 
 // waitSteady waits until every steady-state entry holds, counting only
 // samples from now on, or fails after its `for` plus the grace.
-func (r *runner) waitSteady(ctx context.Context, entries []experiments.SteadyState) (bool, string) {
+func (r *runner) waitSteady(ctx context.Context, phase string, entries []experiments.SteadyState) (bool, string) {
+	from := r.now().Truncate(time.Microsecond)
+	_ = r.jw.Phase(phase, from)
 	if len(entries) == 0 {
 		return true, ""
 	}
-	from := r.now()
+	r.steady.begin()
+	defer r.steady.end()
 	var longest time.Duration
 	for _, e := range entries {
 		if e.For.D() > longest {
@@ -494,7 +499,7 @@ func (r *runner) waitSteady(ctx context.Context, entries []experiments.SteadySta
 		all := true
 		var missing string
 		for _, e := range entries {
-			if !r.steady.holds(e.Probe, from, e.For.D()) {
+			if !r.steady.holds(e.Probe, from, r.now(), e.For.D()) {
 				all, missing = false, e.Probe
 				break
 			}

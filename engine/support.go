@@ -10,45 +10,50 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/verify"
 	"golang.org/x/sys/unix"
 )
 
-// steadyTracker follows, per probe, the current run of ok samples.
+// steadyTracker keeps the samples of the steady-state phases, so that the
+// live check and the verdict read from the journal use one computation
+// (verify.LongestOKRun) on the same samples.
 type steadyTracker struct {
 	mu      sync.Mutex
-	okSince map[string]time.Duration // start of the current ok run; absent = failing
-	last    map[string]time.Duration // start of the latest sample
+	active  bool
+	samples map[string][]probes.Sample
 }
 
 func newSteadyTracker() *steadyTracker {
-	return &steadyTracker{okSince: map[string]time.Duration{}, last: map[string]time.Duration{}}
+	return &steadyTracker{samples: map[string][]probes.Sample{}}
+}
+
+// begin starts collecting (a new phase); end stops it.
+func (t *steadyTracker) begin() {
+	t.mu.Lock()
+	t.active, t.samples = true, map[string][]probes.Sample{}
+	t.mu.Unlock()
+}
+
+func (t *steadyTracker) end() {
+	t.mu.Lock()
+	t.active, t.samples = false, map[string][]probes.Sample{}
+	t.mu.Unlock()
 }
 
 func (t *steadyTracker) observe(probe string, s probes.Sample) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.last[probe] = s.Start
-	if !s.OK {
-		delete(t.okSince, probe)
-		return
+	if t.active {
+		t.samples[probe] = append(t.samples[probe], s)
 	}
-	if _, ok := t.okSince[probe]; !ok {
-		t.okSince[probe] = s.Start
-	}
+	t.mu.Unlock()
 }
 
-// holds: the probe has been ok continuously for d, counting from `from`.
-func (t *steadyTracker) holds(probe string, from, d time.Duration) bool {
+// holds: within [from, to] the probe was ok continuously for d.
+func (t *steadyTracker) holds(probe string, from, to, d time.Duration) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	since, ok := t.okSince[probe]
-	if !ok {
-		return false
-	}
-	if since < from {
-		since = from
-	}
-	return t.last[probe] >= since && t.last[probe]-since >= d
+	span, n := verify.LongestOKRun(t.samples[probe], verify.Phase{From: from, To: to})
+	return n > 0 && span.Length() >= d
 }
 
 // NewRunID makes a run id: the experiment name, a UTC timestamp and a

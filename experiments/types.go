@@ -23,9 +23,9 @@ type Experiment struct {
 	Safety      Safety            `yaml:"safety,omitempty" json:"safety,omitempty"`
 
 	// File is the path it was loaded from; not part of the format.
-	File string `yaml:"-" json:"-"`
+	File string `yaml:"-" json:"file,omitempty"`
 	// ProbeOrder lists probe names in file order (maps lose it).
-	ProbeOrder []string `yaml:"-" json:"-"`
+	ProbeOrder []string `yaml:"-" json:"probeOrder,omitempty"`
 }
 
 // Probe is one named probe. Exactly one of the kind fields is set.
@@ -95,7 +95,7 @@ type LibvirtProbe struct {
 type SteadyState struct {
 	Probe string   `yaml:"probe" json:"probe"`
 	For   Duration `yaml:"for" json:"for"`
-	Line  int      `yaml:"-" json:"-"`
+	Line  int      `yaml:"-" json:"line,omitempty"`
 }
 
 // Step is a fault or an action of the method.
@@ -110,7 +110,7 @@ type Step struct {
 	Revert   string         `yaml:"revert,omitempty" json:"revert,omitempty"`     // auto (default) | never
 
 	// Line is the step's line in the file, for errors found after loading.
-	Line int `yaml:"-" json:"-"`
+	Line int `yaml:"-" json:"line,omitempty"`
 }
 
 // Kind is the fault or action name of the step.
@@ -136,7 +136,7 @@ type Verify struct {
 	During       string    `yaml:"during,omitempty" json:"during,omitempty"`
 	Latency      *Latency  `yaml:"latency,omitempty" json:"latency,omitempty"`
 	Never        string    `yaml:"never,omitempty" json:"never,omitempty"` // "ok"
-	Line         int       `yaml:"-" json:"-"`
+	Line         int       `yaml:"-" json:"line,omitempty"`
 }
 
 // Latency bounds percentiles: keys p50, p90, p95, p99, p99.9, max; values "< 200ms".
