@@ -37,10 +37,11 @@ func Evaluate(exp *experiments.Experiment, tl Timeline) []Verdict {
 	for _, ss := range exp.SteadyState {
 		out = append(out, steadyVerdict(ss, "before", tl.SteadyBefore, tl))
 	}
-	var buf latencyBuffer
+	buf := latencyBuffers.Get().(*latencyBuffer)
 	for _, v := range exp.Verify {
-		out = append(out, verifyVerdicts(exp, tl, v, &buf)...)
+		out = append(out, verifyVerdicts(exp, tl, v, buf)...)
 	}
+	latencyBuffers.Put(buf)
 	for _, ss := range exp.SteadyState {
 		out = append(out, steadyVerdict(ss, "after", tl.SteadyAfter, tl))
 	}

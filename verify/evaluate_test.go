@@ -371,7 +371,7 @@ var _ = Describe("steadyState", func() {
 		return verify.Timeline{MethodStart: 3 * time.Second, End: 13 * time.Second,
 			SteadyBefore: verify.Phase{From: 0, To: 3 * time.Second},
 			SteadyAfter:  verify.Phase{From: 10 * time.Second, To: 13 * time.Second},
-			Samples: map[string][]probes.Sample{"web": append(series(0, 100*ms, before), series(10*time.Second, 100*ms, after)...)}}
+			Samples:      map[string][]probes.Sample{"web": append(series(0, 100*ms, before), series(10*time.Second, 100*ms, after)...)}}
 	}
 	all := repeat('+', 31)
 

@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/faultline/faultline/experiments"
@@ -53,4 +54,8 @@ func exp(steps []string, vs ...experiments.Verify) *experiments.Experiment {
 		e.Steps = append(e.Steps, &experiments.Step{Name: s, Fault: "link.down"})
 	}
 	return e
+}
+
+func experimentsPercent(p float64) string {
+	return strconv.FormatFloat(p, 'f', -1, 64) + "%"
 }

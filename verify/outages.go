@@ -25,27 +25,39 @@ func (o Outage) Duration() time.Duration { return o.To - o.From }
 // Start) whose Start lies in w, in time order. maxOutage is the longest of
 // them, so a report that marks these outages never disagrees with it.
 func Outages(samples []probes.Sample, w Phase) []Outage {
-	var out []Outage
+	in := InWindow(samples, w)
+	n := 0
+	walkOutages(in, w, func(Outage) { n++ })
+	if n == 0 {
+		return nil
+	}
+	out := make([]Outage, 0, n) // counted first: one exact allocation
+	walkOutages(in, w, func(o Outage) { out = append(out, o) })
+	return out
+}
+
+// walkOutages calls fn for each run of failed samples in in (the samples
+// of window w), in time order.
+func walkOutages(in []probes.Sample, w Phase, fn func(Outage)) {
 	open := false
 	var cur Outage
-	for _, s := range InWindow(samples, w) {
-		switch {
-		case !s.OK && !open:
+	for i := range in {
+		switch ok := in[i].OK; {
+		case !ok && !open:
 			open = true
-			cur = Outage{From: s.Start, Samples: 1}
-		case !s.OK:
+			cur = Outage{From: in[i].Start, Samples: 1}
+		case !ok:
 			cur.Samples++
 		case open:
 			open = false
-			cur.To = s.Start
-			out = append(out, cur)
+			cur.To = in[i].Start
+			fn(cur)
 		}
 	}
 	if open {
 		cur.To, cur.Open = w.To, true
-		out = append(out, cur)
+		fn(cur)
 	}
-	return out
 }
 
 // longestOutage is the longest of outages (the earliest on a tie); ok is
