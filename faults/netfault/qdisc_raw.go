@@ -2,6 +2,7 @@ package netfault
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/vishvananda/netlink"
@@ -107,7 +108,7 @@ func (s *qdiscSock) put(newType int, ifindex int, r qdiscRecord) error {
 	req.AddData(&nl.TcMsg{Family: unix.AF_UNSPEC, Ifindex: int32(ifindex), Handle: r.Handle, Parent: r.Parent})
 	req.AddData(nl.NewRtAttr(nl.TCA_KIND, nl.ZeroTerminated(r.Kind)))
 	if r.Options != nil {
-		req.AddData(nl.NewRtAttr(nl.TCA_OPTIONS, r.Options))
+		req.AddData(nl.NewRtAttr(nl.TCA_OPTIONS, qdiscConfigOptions(r)))
 	}
 	_, err := req.Execute(unix.NETLINK_ROUTE, 0)
 	return err
@@ -130,4 +131,29 @@ func qdiscRoot(qs []qdiscRecord) (qdiscRecord, bool) {
 		}
 	}
 	return qdiscRecord{}, false
+}
+
+// qdiscConfigOptions turns dumped options into ones the kernel accepts
+// back. They are the same bytes except where a dump differs from the
+// configuration format: htb dumps its full version (HTB_VER, 0x30011) in
+// TCA_HTB_INIT but accepts only the major (3).
+func qdiscConfigOptions(r qdiscRecord) []byte {
+	if r.Kind != "htb" || r.Handle&0xffff != 0 {
+		return r.Options
+	}
+	attrs, err := nl.ParseRouteAttr(r.Options)
+	if err != nil {
+		return r.Options
+	}
+	var out []byte
+	for _, a := range attrs {
+		v := append([]byte(nil), a.Value...)
+		if a.Attr.Type == nl.TCA_HTB_INIT && len(v) >= 4 {
+			if ver := binary.NativeEndian.Uint32(v[0:4]); ver > 0xffff {
+				binary.NativeEndian.PutUint32(v[0:4], ver>>16)
+			}
+		}
+		out = append(out, nl.NewRtAttr(int(a.Attr.Type), v).Serialize()...)
+	}
+	return out
 }

@@ -44,13 +44,21 @@ func qdiscTakeSnapshot(s *qdiscSock, ifindex int) (qdiscSnapshot, error) {
 	if err != nil {
 		return qdiscSnapshot{}, fmt.Errorf("list classes: %w", err)
 	}
+	owners := map[uint32]string{root.Handle >> 16: root.Kind}
+	for _, q := range snap.Children {
+		owners[q.Handle>>16] = q.Kind
+	}
 	for _, c := range cs {
-		if c.Parent != netlink.HANDLE_INGRESS && c.Handle>>16 != 0xffff {
+		if qdiscUserClasses[owners[c.Handle>>16]] {
 			snap.Classes = append(snap.Classes, c)
 		}
 	}
 	return snap, nil
 }
+
+// qdiscUserClasses are the qdisc kinds whose classes are made by the user
+// (and must be rebuilt); the others (tbf, prio, mq...) make their own.
+var qdiscUserClasses = map[string]bool{"htb": true, "hfsc": true, "drr": true, "qfq": true}
 
 // qdiscRestore rebuilds the snapshot in place of whatever root is there:
 // the root first, then classes and grafted qdiscs parents first.
@@ -60,6 +68,12 @@ func qdiscRestore(s *qdiscSock, ifindex int, snap qdiscSnapshot) error {
 	}
 	ready := map[uint32]bool{snap.Root.Handle >> 16: true}
 	classDone := map[uint32]bool{}
+	recorded := map[uint32]bool{}
+	for _, c := range snap.Classes {
+		recorded[c.Handle] = true
+	}
+	// A class the snapshot does not list is one its qdisc makes itself.
+	parentReady := func(p uint32) bool { return classDone[p] || (!recorded[p] && ready[p>>16]) }
 	classes, children := snap.Classes, snap.Children
 	for len(classes)+len(children) > 0 {
 		progress := false
@@ -76,7 +90,7 @@ func qdiscRestore(s *qdiscSock, ifindex int, snap qdiscSnapshot) error {
 			classDone[c.Handle], progress = true, true
 		}
 		for _, q := range children {
-			if !classDone[q.Parent] {
+			if !parentReady(q.Parent) {
 				restQ = append(restQ, q)
 				continue
 			}
