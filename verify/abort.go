@@ -20,6 +20,7 @@ const DefaultAbortWindow = 10 * time.Second
 // watcher stays tripped and keeps returning the first reason.
 type AbortWatcher struct {
 	probes map[string]*probeWatch // fixed after construction: read without a lock
+	order  []*probeWatch          // the same, in abortWhen order, so Check is deterministic
 
 	mu      sync.Mutex
 	tripped bool
@@ -69,6 +70,7 @@ func NewAbortWatcher(exp *experiments.Experiment) *AbortWatcher {
 		if pw == nil {
 			pw = &probeWatch{name: c.Probe}
 			w.probes[c.Probe] = pw
+			w.order = append(w.order, pw)
 		}
 		if c.OutageLongerThan != nil {
 			pw.outageLimits = append(pw.outageLimits, c.OutageLongerThan.D())
@@ -106,7 +108,7 @@ func (w *AbortWatcher) Observe(probe string, s probes.Sample) (abort bool, reaso
 // whose failing check has not returned yet: the outage then runs from its
 // first failed sample's Start to now.
 func (w *AbortWatcher) Check(now time.Duration) (abort bool, reason string) {
-	for _, pw := range w.probes {
+	for _, pw := range w.order {
 		pw.mu.Lock()
 		r := ""
 		if pw.failing {
@@ -221,7 +223,8 @@ func CheckAbort(exp *experiments.Experiment, tl Timeline) (bool, string) {
 		s    []probes.Sample
 	}
 	var streams []stream
-	for name := range w.probes {
+	for _, pw := range w.order {
+		name := pw.name
 		if in := InWindow(tl.Samples[name], phase); len(in) > 0 {
 			streams = append(streams, stream{name, in})
 		}
