@@ -28,7 +28,9 @@ const (
 // order (a latency entry gives one verdict per percentile key, lowest
 // first), then the steadyState entries over tl.SteadyAfter. It is a pure
 // function: a run and a later report of its journal get the same verdicts.
-// Names are unique; a repeated name gets " #2", " #3".
+// Names are unique; a repeated name gets " #2", " #3". Windows are
+// closed intervals (see resolveWindow); `after: STEP` on anything but
+// reaches judges [that moment, End].
 func Evaluate(exp *experiments.Experiment, tl Timeline) []Verdict {
 	if exp == nil {
 		return nil
