@@ -33,7 +33,7 @@ up() {
   pgrep -f "busybox httpd -p 198.18.100.2:80" > "$RUN/httpd.pid"
   # Wait until the web server answers from the client.
   for _ in $(seq 50); do
-    if ip netns exec $C busybox wget -q -T 1 -O /dev/null http://198.18.100.2/; then echo "mini topology up"; return 0; fi
+    if ip netns exec $C timeout 1 bash -c "exec 3<>/dev/tcp/198.18.100.2/80" 2>/dev/null; then echo "mini topology up"; return 0; fi
     sleep 0.1
   done
   echo "mini topology: web server does not answer" >&2; return 1

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/faultline/faultline/engine"
+	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/journal"
+	"github.com/faultline/faultline/reports"
+
+	// Fault, action and probe kinds register themselves.
+	_ "github.com/faultline/faultline/faults/netfault"
+)
+
+func commands() []*cli.Command {
+	cmds := []*cli.Command{
+		{Name: "validate", Usage: "check experiment files; nothing is injected", ArgsUsage: "FILE...", Action: validateCmd},
+		{Name: "plan", Usage: "dry run: resolve targets, preflight, print what will be touched and when", ArgsUsage: "FILE", Action: planCmd},
+		{Name: "run", Usage: "run an experiment and give its verdict", ArgsUsage: "FILE", Action: runCmd,
+			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "out", Usage: "directory for journal.jsonl, report.json, junit.xml, summary.md (default ./faultline-runs/RUN)"},
+				&cli.BoolFlag{Name: "no-progress", Usage: "plain event lines even on a terminal"},
+			}},
+		{Name: "report", Usage: "render a run's journal", ArgsUsage: "JOURNAL", Action: reportCmd,
+			Flags: []cli.Flag{&cli.StringFlag{Name: "format", Value: "markdown", Usage: "json | junit | markdown"}}},
+		{Name: "recover", Usage: "revert every open undo record under the state directory (idempotent)", ArgsUsage: "[JOURNAL...]", Action: recoverCmd,
+			Flags: []cli.Flag{&cli.BoolFlag{Name: "dry-run", Usage: "show what would be reverted"}}},
+		{Name: "schema", Usage: "print the JSON Schema of the experiment format", Action: func(c *cli.Context) error {
+			_, err := os.Stdout.Write(experiments.Schema())
+			return err
+		}},
+		{Name: "kinds", Usage: "list the fault and action kinds of this build", Action: kindsCmd},
+	}
+	return append(cmds, extraCommands...)
+}
+
+// extraCommands are added by other files of this package (lab).
+var extraCommands []*cli.Command
+
+func invalid(err error) error { return cli.Exit(err.Error(), engine.ExitInvalid) }
+
+func validateCmd(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return invalid(errors.New("validate: name at least one experiment file"))
+	}
+	var bad []string
+	for _, f := range c.Args().Slice() {
+		if _, err := experiments.Load(f); err != nil {
+			bad = append(bad, err.Error())
+			continue
+		}
+		fmt.Printf("%s: valid\n", f)
+	}
+	if len(bad) > 0 {
+		return invalid(errors.New(strings.Join(bad, "\n")))
+	}
+	return nil
+}
+
+func loadPlan(c *cli.Context, runID string) (*engine.Plan, error) {
+	if c.NArg() != 1 {
+		return nil, invalid(fmt.Errorf("%s: name exactly one experiment file", c.Command.Name))
+	}
+	exp, err := experiments.Load(c.Args().First())
+	if err != nil {
+		return nil, invalid(err)
+	}
+	plan, err := engine.NewPlan(exp, runID)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	ctx, cancel := context.WithTimeout(c.Context, 30*time.Second)
+	defer cancel()
+	if err := plan.Preflight(ctx); err != nil {
+		return nil, invalid(err)
+	}
+	return plan, nil
+}
+
+func planCmd(c *cli.Context) error {
+	plan, err := loadPlan(c, "plan")
+	if err != nil {
+		return err
+	}
+	exp := plan.Exp
+	fmt.Printf("experiment %s (%s): preflight passed, nothing injected\n", exp.Name, exp.File)
+	fmt.Printf("probes:\n")
+	for _, p := range plan.Probes {
+		ns := ""
+		if p.Def.Netns != "" {
+			ns = " in netns " + p.Def.Netns
+		}
+		fmt.Printf("  %-16s %-8s every %s, timeout %s%s\n", p.Name, p.Def.Kind(), p.Every, p.Timeout, ns)
+	}
+	fmt.Printf("steps (times from the method start, if every step starts on time):\n")
+	sched := plan.Schedule()
+	for i, s := range plan.Steps {
+		hold := "held to the end"
+		if d := s.Step.Duration.D(); d > 0 {
+			hold = "for " + d.String()
+		}
+		if s.Action != nil {
+			hold = "action"
+		} else if !s.Step.RevertAuto() {
+			hold += ", revert: never"
+		}
+		fmt.Printf("  T+%-8s %-16s %s (%s)\n", sched[i], s.Step.Name, s.Describe(), hold)
+		for _, t := range s.Targets() {
+			fmt.Printf("             touches %s\n", t)
+		}
+	}
+	fmt.Printf("observe %s after the last step\n", exp.Observe.D())
+	limit := "no limit"
+	if exp.Safety.MaxTargets > 0 {
+		limit = fmt.Sprintf("limit %d", exp.Safety.MaxTargets)
+	}
+	fmt.Printf("blast radius: %d targets (%s)\n", len(plan.Targets), limit)
+	return nil
+}
+
+func runCmd(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return invalid(errors.New("run: name exactly one experiment file"))
+	}
+	exp, err := experiments.Load(c.Args().First())
+	if err != nil {
+		return invalid(err)
+	}
+	runID := engine.NewRunID(exp.Name)
+	plan, err := loadPlan(c, runID)
+	if err != nil {
+		return err
+	}
+	out := c.String("out")
+	if out == "" {
+		out = filepath.Join("faultline-runs", runID)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return cli.Exit(err.Error(), engine.ExitInfra)
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	view := newProgress(os.Stdout, !c.Bool("no-progress") && isTerminal(os.Stdout), plan)
+	view.Start()
+	res := engine.Run(ctx, plan, engine.Options{OutDir: out, StateDir: c.String("state-dir"), RunID: runID,
+		Observer: view, Version: version})
+	view.Stop()
+	if res.Journal == nil {
+		return cli.Exit(fmt.Sprintf("run failed before its journal was complete: %v", res.Err), engine.ExitInfra)
+	}
+	rep := reports.Build(res.Journal)
+	if err := writeReports(out, rep); err != nil {
+		fmt.Fprintln(os.Stderr, "faultline: writing reports:", err)
+	}
+	printVerdicts(os.Stdout, rep)
+	fmt.Printf("reports in %s\n", out)
+	if res.Exit == engine.ExitInfra {
+		return cli.Exit(fmt.Sprintf("infrastructure error: %v; run `faultline recover`", res.Err), res.Exit)
+	}
+	if res.Exit != 0 {
+		return cli.Exit("", res.Exit)
+	}
+	return nil
+}
+
+func writeReports(dir string, rep *reports.Report) error {
+	write := func(name string, fn func(f *os.File) error) error {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	return errors.Join(
+		write("report.json", func(f *os.File) error { return reports.WriteJSON(f, rep) }),
+		write("junit.xml", func(f *os.File) error { return reports.WriteJUnit(f, "faultline", rep) }),
+		write("summary.md", func(f *os.File) error { return reports.WriteMarkdown(f, rep) }),
+	)
+}
+
+func reportCmd(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return invalid(errors.New("report: name exactly one journal"))
+	}
+	run, err := journal.ReadFile(c.Args().First())
+	if err != nil {
+		return invalid(err)
+	}
+	rep := reports.Build(run)
+	switch c.String("format") {
+	case "json":
+		err = reports.WriteJSON(os.Stdout, rep)
+	case "junit":
+		err = reports.WriteJUnit(os.Stdout, "faultline", rep)
+	case "markdown", "md":
+		err = reports.WriteMarkdown(os.Stdout, rep)
+	default:
+		return invalid(fmt.Errorf("report: unknown --format %q (json, junit, markdown)", c.String("format")))
+	}
+	if err != nil {
+		return cli.Exit(err.Error(), engine.ExitInfra)
+	}
+	return nil
+}
+
+func recoverCmd(c *cli.Context) error {
+	acts, err := engine.Recover(c.Context, c.String("state-dir"), c.Args().Slice(), c.Bool("dry-run"))
+	for _, a := range acts {
+		line := fmt.Sprintf("%s: step %s (%s): %s", a.Run, a.Step, a.Kind, a.Outcome)
+		if a.Error != "" {
+			line += ": " + a.Error
+		}
+		fmt.Println(line)
+	}
+	if len(acts) == 0 {
+		fmt.Println("nothing to recover")
+	}
+	if err != nil {
+		return cli.Exit("recover: "+err.Error(), engine.ExitInfra)
+	}
+	return nil
+}
+
+func kindsCmd(c *cli.Context) error {
+	for _, n := range faultsNames() {
+		fmt.Println(n)
+	}
+	return nil
+}
