@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/faultline/faultline/experiments"
 )
 
@@ -82,23 +84,36 @@ func runProbe(ctx context.Context, base time.Time, sp Spec, emit func(string, Sa
 	}
 }
 
+// fineSleep is the last stretch before a tick that is slept precisely.
+const fineSleep = time.Millisecond
+
 // sleepUntil waits for t; false means ctx ended first.
 func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
 	if ended(ctx) {
 		return false
 	}
-	d := time.Until(t)
-	if d <= 0 {
-		return true
+	if d := time.Until(t) - fineSleep; d > 0 {
+		timer.Reset(d)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+		}
 	}
-	timer.Reset(d)
-	select {
-	case <-ctx.Done():
-		return false
-	case <-timer.C:
-		// Both may be ready at once: never start a check after the end.
-		return !ended(ctx)
+	// Go's timers wake in whole milliseconds on Linux (epoll's timeout),
+	// up to 1 ms late: sleep the last stretch with nanosleep instead.
+	for {
+		d := time.Until(t)
+		if d <= 0 {
+			break
+		}
+		ts := unix.NsecToTimespec(int64(d))
+		if err := unix.Nanosleep(&ts, nil); err == nil {
+			break
+		}
 	}
+	// ctx may have ended meanwhile: never start a check after the end.
+	return !ended(ctx)
 }
 
 // ended reports whether ctx is done or past its deadline (its own timer
