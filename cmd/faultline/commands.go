@@ -19,7 +19,9 @@ import (
 	"github.com/faultline/faultline/reports"
 
 	// Fault, action and probe kinds register themselves.
+	_ "github.com/faultline/faultline/faults/actions"
 	_ "github.com/faultline/faultline/faults/netfault"
+	_ "github.com/faultline/faultline/faults/virtfault"
 )
 
 func commands() []*cli.Command {
@@ -41,11 +43,8 @@ func commands() []*cli.Command {
 		}},
 		{Name: "kinds", Usage: "list the fault and action kinds of this build", Action: kindsCmd},
 	}
-	return append(cmds, extraCommands...)
+	return append(cmds, labCommand())
 }
-
-// extraCommands are added by other files of this package (lab).
-var extraCommands []*cli.Command
 
 func invalid(err error) error { return cli.Exit(err.Error(), engine.ExitInvalid) }
 
