@@ -106,10 +106,13 @@ func (c *linkCore) undoLocked(kind string) (faults.Undo, error) {
 	return faults.Undo{Kind: kind, Params: p}, nil
 }
 
-// restoreLocked puts the snapshot back and closes the handle. With no
-// snapshot the fault was never prepared, so never injected: nothing to do.
+// restoreLocked puts the snapshot back and closes the handle. A fault this
+// object never injected has nothing to undo, and leaves alone whatever
+// changed since Prepare. (A fault rebuilt from an undo record cannot know,
+// so it restores.)
 func (c *linkCore) restoreLocked(ctx context.Context) error {
-	if c.before == nil {
+	if c.before == nil || !c.injected {
+		c.closeLocked()
 		return nil
 	}
 	if err := ctx.Err(); err != nil {

@@ -13,11 +13,18 @@ import (
 )
 
 // openLinkHandle returns a netlink handle bound to the namespace, with a
-// missing namespace reported as faults.ErrNotFound.
+// missing namespace reported as faults.ErrNotFound. It opens the route
+// family only: each family costs a socket made inside the namespace, and
+// links, addresses and routes need no other.
 func openLinkHandle(netns string) (*netlink.Handle, error) {
-	h, err := nsutil.Handle(netns)
+	ns, err := nsutil.Open(netns)
 	if err != nil {
 		return nil, linkNsErr(netns, err)
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, linkNsErr(netns, fmt.Errorf("netlink handle: %w", err))
 	}
 	return h, nil
 }

@@ -38,7 +38,7 @@ func linkRestoreSnapshot(ctx context.Context, h *netlink.Handle, netns string, w
 		func() []error { return linkRestorePorts(h, netns, want, byName) },
 		func() []error { return linkRestoreAdminState(h, netns, want, byName) },
 		func() []error { return linkRestoreAddrs(h, netns, want, byName, names) },
-		func() []error { return linkRestoreRoutes(h, netns, want) },
+		func() []error { return linkRestoreRoutes(h, netns, want, names) },
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {

@@ -15,7 +15,9 @@ import (
 // addresses and link state, and re-adding them ourselves would race it.
 // Routes may depend on each other (a gateway needs its subnet route), so
 // failures are retried while a pass makes progress.
-func linkRestoreRoutes(h *netlink.Handle, netns string, want NetnsSnapshot) []error {
+// names maps the namespace's link indexes to names; restoring masters,
+// admin state or addresses does not change them.
+func linkRestoreRoutes(h *netlink.Handle, netns string, want NetnsSnapshot, names map[int]string) []error {
 	var pending []RouteState
 	for _, r := range want.Routes {
 		if r.Protocol != unix.RTPROT_KERNEL {
@@ -25,11 +27,6 @@ func linkRestoreRoutes(h *netlink.Handle, netns string, want NetnsSnapshot) []er
 	if len(pending) == 0 {
 		return nil
 	}
-	links, err := h.LinkList()
-	if err != nil {
-		return []error{fmt.Errorf("list links in %s: %w", linkNsLabel(netns), err)}
-	}
-	names := linkNames(links)
 	index := map[string]int{}
 	for i, n := range names {
 		index[n] = i
