@@ -298,7 +298,8 @@ func slices(xs []float64, q float64) float64 {
 // BenchmarkSamplerLateness runs a no-op probe for one second per op and
 // reports how late checks start after their tick (base+k*every) and what
 // share of ticks got a sample: the sampler's own timing error, without a
-// network in the way.
+// network in the way. Lateness is Start modulo every, so a check that
+// lands past the next tick counts against that tick (and as a lost one).
 func BenchmarkSamplerLateness(b *testing.B) {
 	for _, every := range []time.Duration{5 * time.Millisecond, time.Millisecond} {
 		b.Run("every="+every.String(), func(b *testing.B) {
