@@ -22,7 +22,7 @@ func init() {
 		faults.Register(faults.Kind{Name: name, Doc: doc, NewFault: build, Revert: linkRevertFromUndo(name, build)})
 	}
 	register(KindLinkDown, "cut NICs (link or links) of a netns or the host; revert restores admin state, addresses and routes", newLinkDown)
-	register(KindLinkFlap, "take NICs down and up every period, count times; revert stops it and restores like link.down", newLinkFlap)
+	register(KindLinkFlap, "flap NICs count times: down at the start of each period, up (routes restored) halfway; revert stops it and restores like link.down", newLinkFlap)
 	register(KindSwitchDown, "kill a switch: a bridge and all its ports down; revert restores admin states and routes", newSwitchDown)
 	register(KindSwitchIsolate, "detach ports from a bridge; revert reattaches them with their settings", newSwitchIsolate)
 }
