@@ -38,6 +38,10 @@ type Spec struct {
 // Each check's context is derived from ctx, so the run's end cuts in-flight
 // checks short; a failed sample from a check that ctx cut short is dropped
 // (its failure says nothing about the service).
+//
+// For timing, the last millisecond before each tick is slept with
+// nanosleep on the probe's own thread (Go timers wake up to 1 ms late), so
+// Run may notice the end of ctx up to 1 ms late.
 func Run(ctx context.Context, base time.Time, specs []Spec, emit func(probe string, s Sample)) {
 	var wg sync.WaitGroup
 	for _, sp := range specs {
