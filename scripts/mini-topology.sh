@@ -6,11 +6,15 @@
 #
 # The server runs busybox httpd on port 80. Usage: mini-topology.sh up|down|status
 set -euo pipefail
-C=fl-mini-client S=fl-mini-server W=fl-mini-sw
-RUN=/run/faultline/mini
+# FL_MINI_PREFIX renames the namespaces (tests use their own prefix).
+P=${FL_MINI_PREFIX:-fl-mini}
+C=$P-client S=$P-server W=$P-sw
+RUN=/run/faultline/$P
 
 down() {
-  if [ -f "$RUN/httpd.pid" ]; then kill "$(cat "$RUN/httpd.pid")" 2>/dev/null || true; fi
+  if [ -e "/run/netns/$S" ]; then
+    for pid in $(ip netns pids "$S" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+  fi
   for ns in $C $S $W; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$RUN"
 }
@@ -22,15 +26,12 @@ up() {
   for ns in $C $S $W; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
   ip -n $W link add br0 type bridge
   ip -n $W link set br0 up
-  ip link add fl-mini-c type veth peer name c netns $W
-  ip link set fl-mini-c netns $C name eth0
-  ip link add fl-mini-s type veth peer name s netns $W
-  ip link set fl-mini-s netns $S name eth0
+  ip -n $C link add eth0 type veth peer name c netns $W
+  ip -n $S link add eth0 type veth peer name s netns $W
   for p in c s; do ip -n $W link set $p master br0; ip -n $W link set $p up; done
   ip -n $C addr add 198.18.100.1/24 dev eth0; ip -n $C link set eth0 up
   ip -n $S addr add 198.18.100.2/24 dev eth0; ip -n $S link set eth0 up
   ip netns exec $S busybox httpd -p 198.18.100.2:80 -h "$RUN/www"
-  pgrep -f "busybox httpd -p 198.18.100.2:80" > "$RUN/httpd.pid"
   # Wait until the web server answers from the client.
   for _ in $(seq 50); do
     if ip netns exec $C timeout 1 bash -c "exec 3<>/dev/tcp/198.18.100.2/80" 2>/dev/null; then echo "mini topology up"; return 0; fi
@@ -42,6 +43,6 @@ up() {
 case "${1:-}" in
   up) up ;;
   down) down; echo "mini topology down" ;;
-  status) ip netns list | grep fl-mini || echo "mini topology is down" ;;
+  status) ip netns list | grep "^$P-" || echo "mini topology is down" ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac
