@@ -48,7 +48,7 @@ var _ = Describe("recover", Serial, func() {
 		defer h.Close()
 		l, err := h.LinkByName("eth0")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(l.Attrs().Flags & 1).To(BeZero(), "the fault is in place")
+		Expect(l.Attrs().Flags&1).To(BeZero(), "the fault is in place")
 
 		acts, err := engine.Recover(ctx, state, nil, true)
 		Expect(err).NotTo(HaveOccurred())
