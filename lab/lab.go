@@ -1,0 +1,294 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/faultline/faultline/nsutil"
+)
+
+// Options tune Up.
+type Options struct {
+	// GuestDir holds vmlinuz and initrd.img (default DefaultGuestDir).
+	GuestDir string
+	// ServeTimeout bounds the wait for every VM and VIP to serve HTTP
+	// (default 3 minutes).
+	ServeTimeout time.Duration
+	// Progress, when set, receives one line per stage.
+	Progress io.Writer
+}
+
+type builder struct {
+	topo *Topology
+	opts Options
+	st   *stateStore
+}
+
+func (l *builder) say(format string, args ...any) {
+	if l.opts.Progress != nil {
+		fmt.Fprintf(l.opts.Progress, format+"\n", args...)
+	}
+}
+
+// ErrOtherTopology means a lab of another topology is up: Down it first.
+var ErrOtherTopology = errors.New("a lab of another topology is up")
+
+// Up builds the topology, starts a libvirtd per hypervisor, the SANs and
+// the VMs, and returns once every VM (and every VIP) serves HTTP as seen
+// from the client node. It is idempotent: what exists is kept.
+func Up(ctx context.Context, topo *Topology, opts Options) (*LabStatus, error) {
+	if opts.GuestDir == "" {
+		opts.GuestDir = DefaultGuestDir
+	}
+	if opts.ServeTimeout == 0 {
+		opts.ServeTimeout = 3 * time.Minute
+	}
+	start := time.Now()
+	st, err := loadState()
+	if err != nil {
+		return nil, err
+	}
+	if cur := st.get().Topology; cur != "" && cur != topo.Name {
+		return nil, fmt.Errorf("%w (%s): run lab down", ErrOtherTopology, cur)
+	}
+	if err := st.add(func(s *record) { s.Topology = topo.Name; s.Spec = topo }); err != nil {
+		return nil, err
+	}
+	l := &builder{topo: topo, opts: opts, st: st}
+	l.say("network: %d namespaces", len(topo.Namespaces()))
+	if err := l.buildNetwork(ctx); err != nil {
+		return nil, err
+	}
+	if err := l.recordInodes(); err != nil {
+		return nil, err
+	}
+	l.say("daemons: libvirtd on %d hypervisors, nbd-server on the SAN nodes", len(topo.Hypervisors))
+	if err := l.parallel(ctx, len(topo.Hypervisors), func(i int) error {
+		return l.startLibvirtd(ctx, topo.Hypervisors[i].Name)
+	}); err != nil {
+		return nil, err
+	}
+	for _, n := range topo.Nodes {
+		if n.SAN != nil {
+			if err := l.startSAN(ctx, n); err != nil {
+				return nil, err
+			}
+		}
+	}
+	l.say("vms: starting %d", len(topo.VMs))
+	for _, vm := range topo.VMs {
+		if err := l.startVM(vm); err != nil {
+			return nil, err
+		}
+	}
+	if err := l.waitServing(ctx); err != nil {
+		return nil, err
+	}
+	s, err := Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.UpTime = time.Since(start)
+	return s, nil
+}
+
+func (l *builder) parallel(ctx context.Context, n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) { defer wg.Done(); errs[i] = fn(i) }(i)
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (l *builder) recordInodes() error {
+	var inodes []uint64
+	for _, ns := range l.topo.Namespaces() {
+		ino, err := nsutil.Inode(ns)
+		if err != nil {
+			return err
+		}
+		inodes = append(inodes, ino)
+	}
+	return l.st.add(func(s *record) { s.Inodes = inodes })
+}
+
+// ClientNode is the node probes run from: the first node that is no SAN.
+func (t *Topology) ClientNode() string {
+	for _, n := range t.Nodes {
+		if n.SAN == nil {
+			return n.Name
+		}
+	}
+	return ""
+}
+
+// VIPs lists the distinct virtual IPs of the topology.
+func (t *Topology) VIPs() []string {
+	var out []string
+	for _, vm := range t.VMs {
+		if vm.VRRP != nil {
+			p, _ := netip.ParsePrefix(vm.VRRP.VIP)
+			out = appendOnce(out, p.Addr().String())
+		}
+	}
+	return out
+}
+
+func (l *builder) waitServing(ctx context.Context) error {
+	client := l.topo.ClientNode()
+	if client == "" {
+		return nil
+	}
+	var targets []string
+	for _, vm := range l.topo.VMs {
+		p, _ := netip.ParsePrefix(vm.Address)
+		targets = append(targets, p.Addr().String())
+	}
+	targets = append(targets, l.topo.VIPs()...)
+	l.say("waiting for %s to serve HTTP (from %s)", strings.Join(targets, ", "), client)
+	deadline := time.Now().Add(l.opts.ServeTimeout)
+	for _, t := range targets {
+		for {
+			_, err := HTTPGet(ctx, client, "http://"+t+"/")
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s does not serve HTTP from %s: %w", t, client, err)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// HTTPGet fetches url from inside namespace ns and returns the body of a
+// 200 answer.
+func HTTPGet(ctx context.Context, ns, url string) (string, error) {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return DialIn(ctx, ns, network, addr)
+		},
+		DisableKeepAlives: true,
+	}
+	c := &http.Client{Transport: tr, Timeout: 2 * time.Second}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return string(b), fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
+	}
+	return string(b), nil
+}
+
+// Down removes the lab: every process in its namespaces (libvirtd, QEMU,
+// nbd-server), the namespaces with their links and bridges, the private
+// mounts (they live in the daemons' mount namespaces and go with them) and
+// StateDir. It works from the state file, so a half-made lab goes too;
+// with no state file it still removes the seed's namespaces if present.
+func Down(ctx context.Context) error {
+	st, err := loadState()
+	if err != nil {
+		return err
+	}
+	s := st.get()
+	names := s.Namespaces
+	if len(names) == 0 {
+		names = Seed().Namespaces()
+	}
+	inodes := map[uint64]bool{}
+	for _, ino := range s.Inodes {
+		inodes[ino] = true
+	}
+	for _, ns := range names {
+		if ino, err := nsutil.Inode(ns); err == nil {
+			inodes[ino] = true
+		}
+	}
+	var errs []error
+	if err := killInNamespaces(ctx, inodes, s.Daemons); err != nil {
+		errs = append(errs, err)
+	}
+	for _, ns := range names {
+		if err := nsutil.Delete(ns); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := os.RemoveAll(StateDir); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// killInNamespaces ends every process whose network namespace is one of
+// the lab's, plus the recorded daemons: SIGTERM, then SIGKILL after 5 s.
+func killInNamespaces(ctx context.Context, inodes map[uint64]bool, daemons []Daemon) error {
+	find := func() []int {
+		pids := labProcesses(inodes)
+		for _, d := range daemons {
+			if alive(d.Pid) && isDaemon(d) {
+				pids = append(pids, d.Pid)
+			}
+		}
+		return pids
+	}
+	for _, p := range find() {
+		_ = syscall.Kill(p, syscall.SIGTERM)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := find()
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			for _, p := range left {
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+			time.Sleep(200 * time.Millisecond)
+			if left = find(); len(left) > 0 {
+				return fmt.Errorf("lab processes still alive: %v", left)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// isDaemon checks a recorded pid still runs the recorded program (pids
+// are reused).
+func isDaemon(d Daemon) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", d.Pid))
+	return err == nil && strings.HasPrefix(d.Kind, strings.TrimSpace(string(b)))
+}
