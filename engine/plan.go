@@ -83,7 +83,7 @@ func NewPlan(exp *experiments.Experiment, runID string) (*Plan, error) {
 			continue
 		}
 		p.Probes = append(p.Probes, &PlannedProbe{Name: name, Def: def, Prober: pr,
-			Every: def.Interval(), Timeout: probeTimeout(def)})
+			Every: def.Interval(), Timeout: probes.Timeout(def)})
 	}
 	seen := map[faults.Target]bool{}
 	for _, st := range exp.Steps {
@@ -117,24 +117,6 @@ func targetList(ts []faults.Target) string {
 		s[i] = t.String()
 	}
 	return strings.Join(s, ", ")
-}
-
-func probeTimeout(p *experiments.Probe) time.Duration {
-	var d experiments.Duration
-	switch {
-	case p.HTTP != nil:
-		d = p.HTTP.Timeout
-	case p.TCP != nil:
-		d = p.TCP.Timeout
-	case p.Exec != nil:
-		d = p.Exec.Timeout
-	case p.Libvirt != nil:
-		d = p.Libvirt.Timeout
-	}
-	if d.D() > 0 {
-		return d.D()
-	}
-	return p.Interval()
 }
 
 // RunScoped is implemented by faults that create named resources (an
