@@ -170,7 +170,8 @@ func tfTestTCPReachable(fromNS, toNS, addr string) bool {
 // tfTestThroughput sends TCP from fromNS to addr served in toNS and
 // returns the receiver's goodput in bits per second over d, measured after
 // a warm-up second so that the initial bucket and slow start do not count.
-func tfTestThroughput(fromNS, toNS, addr string, d time.Duration) float64 {
+// mark, if set, runs right where each end of the interval is taken.
+func tfTestThroughput(fromNS, toNS, addr string, d time.Duration, mark func()) float64 {
 	GinkgoHelper()
 	var ln net.Listener
 	Expect(nsutil.Do(toNS, func() error {
@@ -203,8 +204,13 @@ func tfTestThroughput(fromNS, toNS, addr string, d time.Duration) float64 {
 		}
 	}()
 	time.Sleep(time.Second)
+	if mark == nil {
+		mark = func() {}
+	}
+	mark()
 	t0, b0 := time.Now(), received.Load()
 	time.Sleep(d)
+	mark()
 	t1, b1 := time.Now(), received.Load()
 	_ = cli.Close()
 	return float64(b1-b0) * 8 / t1.Sub(t0).Seconds()
