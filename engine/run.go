@@ -440,13 +440,16 @@ func (r *runner) revertStep(st *stepState, by string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	// The fault holds fully until Revert begins: that is its end for
+	// `during` windows (samples after it may already see the heal).
+	at := r.now()
 	if err := st.ps.Fault.Revert(ctx); err != nil {
 		_ = r.jw.Step(journal.StepRec{Step: st.ps.Step.Name, Ev: journal.EvFailed, At: r.now(), Error: "revert: " + err.Error()})
 		r.event("fail", st.ps.Step.Name, "revert: "+err.Error())
 		return fmt.Errorf("revert %s: %w", st.ps.Step.Name, err)
 	}
 	st.reverted = true
-	_ = r.jw.Step(journal.StepRec{Step: st.ps.Step.Name, Ev: journal.EvReverted, At: r.now(), By: by})
+	_ = r.jw.Step(journal.StepRec{Step: st.ps.Step.Name, Ev: journal.EvReverted, At: at, By: by})
 	if st.injected {
 		r.event("revert", st.ps.Step.Name, "reverted")
 	}
