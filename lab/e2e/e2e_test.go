@@ -1,0 +1,206 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/faultline/faultline/lab"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+const vip = "http://198.18.10.100/"
+
+// missing names what this machine lacks to run the lab, or "".
+func missing() string {
+	if os.Geteuid() != 0 {
+		return "not root"
+	}
+	for _, bin := range []string{"libvirtd", "qemu-system-x86_64", "nbd-server", "ip"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			return bin + " not installed (run scripts/lab-setup.sh)"
+		}
+	}
+	for _, f := range []string{"vmlinuz", "initrd.img"} {
+		if _, err := os.Stat(filepath.Join(lab.DefaultGuestDir, f)); err != nil {
+			return "no guest image (run scripts/build-guest-image.sh)"
+		}
+	}
+	return ""
+}
+
+func sh(args ...string) {
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "%v: %s", args, out)
+}
+
+// outageMeter probes the VIP from the client every 20 ms and keeps the
+// longest run of failures (first failed sample's start to the next ok one).
+type outageMeter struct {
+	mu        sync.Mutex
+	longest   time.Duration
+	failedAt  time.Time
+	ok, fails int
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+func startMeter() *outageMeter {
+	m := &outageMeter{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(m.done)
+		for {
+			select {
+			case <-m.stop:
+				return
+			default:
+			}
+			start := time.Now()
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			_, err := lab.HTTPGet(ctx, "client", vip)
+			cancel()
+			m.mu.Lock()
+			if err != nil {
+				m.fails++
+				if m.failedAt.IsZero() {
+					m.failedAt = start
+				}
+			} else {
+				m.ok++
+				if !m.failedAt.IsZero() {
+					if d := start.Sub(m.failedAt); d > m.longest {
+						m.longest = d
+					}
+					m.failedAt = time.Time{}
+				}
+			}
+			m.mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	return m
+}
+
+func (m *outageMeter) finish() (longest time.Duration, ok, fails int) {
+	close(m.stop)
+	<-m.done
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.failedAt.IsZero() {
+		m.longest = max(m.longest, time.Since(m.failedAt))
+	}
+	return m.longest, m.ok, m.fails
+}
+
+func guestState(ip string) string {
+	body, _ := lab.HTTPGet(context.Background(), "client", "http://"+ip+"/cgi-bin/state")
+	return body
+}
+
+var _ = Describe("the seed lab", Ordered, func() {
+	var status *lab.LabStatus
+
+	BeforeAll(func(ctx SpecContext) {
+		if why := missing(); why != "" {
+			Skip("lab e2e: " + why)
+		}
+		DeferCleanup(func(ctx SpecContext) { _ = lab.Down(ctx) }, NodeTimeout(time.Minute))
+		var err error
+		status, err = lab.Up(ctx, lab.Seed(), lab.Options{Progress: GinkgoWriter})
+		Expect(err).NotTo(HaveOccurred())
+		AddReportEntry("lab up (from nothing to all VMs serving)", status.UpTime.String())
+		AddReportEntry("lab memory", fmt.Sprintf("%.0f MiB in %d processes", float64(status.MemoryBytes)/(1<<20), status.Processes))
+	}, NodeTimeout(5*time.Minute))
+
+	It("reports every namespace, a libvirtd per hypervisor and both VMs running", func() {
+		Expect(status.Up).To(BeTrue())
+		Expect(status.Namespaces).To(HaveLen(8))
+		for _, h := range status.Hypervisors {
+			Expect(h.Answers).To(BeTrue(), h.Name)
+			Expect(h.URI).To(Equal("qemu:///system?socket=/run/faultline/lab/" + h.Name + "/libvirt-sock"))
+		}
+		Expect(status.VMs).To(ConsistOf(
+			lab.VMStatus{Name: "web-a", Hypervisor: "hv-a", State: "running", Address: "198.18.10.11"},
+			lab.VMStatus{Name: "web-b", Hypervisor: "hv-b", State: "running", Address: "198.18.10.12"},
+		))
+		Expect(status.MemoryBytes).To(BeNumerically("<", int64(2)<<30))
+	})
+
+	It("serves HTTP on the VIP from the client, from the VRRP master, with both mirrors clean", func(ctx SpecContext) {
+		body, err := lab.HTTPGet(ctx, "client", vip)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(strings.TrimSpace(body)).To(BeElementOf("web-a", "web-b"))
+		Eventually(func() string { return guestState("198.18.10.11") + guestState("198.18.10.12") }).
+			WithTimeout(30 * time.Second).WithPolling(time.Second).
+			Should(And(ContainSubstring("vrrp=MASTER"), ContainSubstring("vrrp=BACKUP"),
+				Not(ContainSubstring("mirror=degraded")), Not(ContainSubstring("mirror=none"))))
+	}, SpecTimeout(time.Minute))
+
+	It("keeps serving when hv-a (the VRRP master's host) loses one NIC", func(ctx SpecContext) {
+		m := startMeter()
+		time.Sleep(time.Second)
+		sh("ip", "netns", "exec", "hv-a", "ip", "link", "set", "up1", "down")
+		time.Sleep(8 * time.Second)
+		sh("ip", "netns", "exec", "hv-a", "ip", "link", "set", "up1", "up")
+		time.Sleep(6 * time.Second)
+		longest, ok, fails := m.finish()
+		AddReportEntry("NIC cut (hv-a up1) longest outage", longest.String())
+		GinkgoWriter.Printf("NIC cut: longest outage %v, %d ok / %d failed samples\n", longest, ok, fails)
+		Expect(longest).To(BeNumerically("<", 6*time.Second))
+		Expect(ok).To(BeNumerically(">", 3*fails))
+		_, err := lab.HTTPGet(ctx, "client", vip)
+		Expect(err).NotTo(HaveOccurred())
+	}, SpecTimeout(time.Minute))
+
+	It("keeps serving when switch sw1 dies, degrades the mirrors, and resyncs them when it returns", func(ctx SpecContext) {
+		ports := []string{"br0", "client", "hv-a", "hv-b", "hv-c", "san-a", "sw2"}
+		m := startMeter()
+		time.Sleep(time.Second)
+		for _, p := range ports {
+			sh("ip", "netns", "exec", "sw1", "ip", "link", "set", p, "down")
+		}
+		Eventually(func() string { return guestState("198.18.10.11") }).WithTimeout(20 * time.Second).WithPolling(500 * time.Millisecond).
+			Should(ContainSubstring("mirror=degraded"))
+		time.Sleep(2 * time.Second)
+		for _, p := range ports {
+			sh("ip", "netns", "exec", "sw1", "ip", "link", "set", p, "up")
+		}
+		time.Sleep(6 * time.Second)
+		longest, ok, fails := m.finish()
+		AddReportEntry("switch kill (sw1) longest outage", longest.String())
+		GinkgoWriter.Printf("switch kill: longest outage %v, %d ok / %d failed samples\n", longest, ok, fails)
+		Expect(longest).To(BeNumerically("<", 8*time.Second))
+		Expect(ok).To(BeNumerically(">", fails))
+		start := time.Now()
+		Eventually(func() string { return guestState("198.18.10.11") + guestState("198.18.10.12") }).
+			WithTimeout(90 * time.Second).WithPolling(time.Second).
+			Should(And(ContainSubstring("mirror=clean"), Not(ContainSubstring("mirror=degraded")), Not(ContainSubstring("sync=recover"))))
+		AddReportEntry("mirror resync after sw1 returned", time.Since(start).String())
+	}, SpecTimeout(3*time.Minute))
+
+	It("leaves no namespace, bridge, daemon, QEMU, mount or file after Down", func(ctx SpecContext) {
+		Expect(lab.Down(ctx)).To(Succeed())
+		for _, ns := range lab.Seed().Namespaces() {
+			Expect(filepath.Join("/run/netns", ns)).NotTo(BeAnExistingFile())
+		}
+		Expect(lab.StateDir).NotTo(BeAnExistingFile())
+		procs, _ := filepath.Glob("/proc/[0-9]*")
+		for _, p := range procs {
+			cmd, _ := os.ReadFile(p + "/cmdline")
+			c := strings.ReplaceAll(string(cmd), "\x00", " ")
+			Expect(c).NotTo(ContainSubstring(lab.StateDir), p)   // libvirtd, nbd-server
+			Expect(c).NotTo(ContainSubstring("fl.name=web-"), p) // QEMU guests
+			mi, _ := os.ReadFile(p + "/mountinfo")
+			Expect(string(mi)).NotTo(ContainSubstring(lab.StateDir), p)
+		}
+		out, err := exec.Command("ip", "-o", "link", "show", "type", "bridge").CombinedOutput()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(out)).NotTo(ContainSubstring("br0"))
+	}, SpecTimeout(time.Minute))
+})
