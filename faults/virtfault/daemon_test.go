@@ -25,7 +25,6 @@ type realLab struct {
 	netns    string
 	shared   string // disk images, visible to every daemon
 	daemons  []*daemon
-	created  []string // mount points created on the host, removed at the end
 	teardown []func()
 }
 
@@ -94,13 +93,16 @@ func startRealLab(n int) (*realLab, error) {
 	}
 	l.shared = shared
 	l.teardown = append(l.teardown, func() { _ = os.RemoveAll(shared) })
+	// The bind mounts need their mount points on the host. They stay
+	// (empty) afterwards: removing a directory that is a mount point in
+	// another namespace (a concurrent suite's or the lab's libvirtd)
+	// would detach that daemon's mount.
 	for _, d := range libvirtDirs {
 		if _, err := os.Stat(d); errors.Is(err, os.ErrNotExist) {
 			if err := os.MkdirAll(d, 0o755); err != nil {
 				l.close()
 				return nil, err
 			}
-			l.created = append(l.created, d)
 		}
 	}
 	for i := range n {
@@ -221,9 +223,6 @@ func (d *daemon) stop() {
 func (l *realLab) close() {
 	for i := len(l.teardown) - 1; i >= 0; i-- {
 		l.teardown[i]()
-	}
-	for _, d := range l.created {
-		_ = os.Remove(d) // only if still empty
 	}
 }
 
