@@ -27,7 +27,11 @@ type benchTarget struct {
 
 func newBenchTarget(b *testing.B, names ...string) *benchTarget {
 	t := &benchTarget{}
-	if why := realLabMissing(); why == "" {
+	why := realLabMissing()
+	if os.Getenv("FAULTLINE_BENCH_TESTDRIVER") != "" {
+		why = "FAULTLINE_BENCH_TESTDRIVER is set"
+	}
+	if why == "" {
 		lab, err := startRealLab(1)
 		if err != nil {
 			b.Fatal(err)
