@@ -1,0 +1,7 @@
+// Package gameday runs a suite of experiments as one game day: in order,
+// with a cooldown between them, only inside an allowed time window, each
+// behind a shared steady-state gate (requires), and writes one directory
+// per experiment plus an index (index.html, summary.md, summary.json and one
+// merged junit.xml). Serve runs game days on a cron schedule, keeps their
+// history, and exposes it over HTTP with Prometheus metrics.
+package gameday

@@ -1,0 +1,118 @@
+package gameday
+
+import (
+	"html/template"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// HistoryRun is one directory of a history.
+type HistoryRun struct {
+	Dir     string
+	Summary *Summary // nil while running, or when the run was killed
+	ModTime time.Time
+}
+
+// ListHistory lists the runs of a history directory, newest first.
+func ListHistory(dir string) ([]HistoryRun, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var runs []HistoryRun
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		hr := HistoryRun{Dir: e.Name()}
+		if info, err := e.Info(); err == nil {
+			hr.ModTime = info.ModTime()
+		}
+		if s, err := ReadSummary(filepath.Join(dir, e.Name(), "summary.json")); err == nil {
+			hr.Summary = s
+			hr.ModTime = s.Started
+		}
+		runs = append(runs, hr)
+	}
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].ModTime.After(runs[j].ModTime) })
+	return runs, nil
+}
+
+var historyTmpl = template.Must(template.New("history").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>faultline game days: {{.Name}}</title>
+<style>` + pageStyle + `</style></head><body>
+<h1>Game day {{.Name}}</h1>
+<p>Schedule <code>{{.Schedule}}</code>, window {{.Window}}. {{len .Rows}} runs. <a href="/metrics">metrics</a></p>
+<table><tr><th>started</th><th>run</th><th>status</th><th>exit</th><th>experiments</th></tr>
+{{range .Rows}}<tr><td>{{.Started}}</td><td><a href="{{.Index}}">{{.Dir}}</a> (<a href="{{.JUnit}}">junit.xml</a>)</td>
+<td class="{{.Status}}">{{.Status}}</td><td>{{.Exit}}</td>
+<td>{{range .Exps}}{{if .Href}}<a href="{{.Href}}">{{.Text}}</a>{{else}}{{.Text}}{{end}} {{end}}</td></tr>
+{{end}}</table></body></html>
+`))
+
+type historyRow struct {
+	Dir, Started, Status, Exit, Index, JUnit string
+	Exps                                     []indexLink
+}
+
+// Handler serves / (the history page), the history directory's files
+// below it, /metrics and /healthz.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	files := http.FileServer(http.Dir(s.opts.HistoryDir))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		_, _ = s.metrics.WriteTo(w)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			files.ServeHTTP(w, r)
+			return
+		}
+		s.historyPage(w)
+	})
+	return mux
+}
+
+func (s *Server) historyPage(w http.ResponseWriter) {
+	runs, err := ListHistory(s.opts.HistoryDir)
+	if err != nil && !os.IsNotExist(err) {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	var rows []historyRow
+	for _, hr := range runs {
+		row := historyRow{Dir: hr.Dir, Started: hr.ModTime.UTC().Format("2006-01-02 15:04:05 MST"),
+			Index: "/" + hr.Dir + "/index.html", JUnit: "/" + hr.Dir + "/junit.xml", Status: "running or incomplete", Exit: "-"}
+		if sum := hr.Summary; sum != nil {
+			row.Status, row.Exit = sum.Status, strconv.Itoa(sum.Exit)
+			for _, e := range sum.Experiments {
+				l := indexLink{Text: e.Name + ": " + e.Status}
+				if e.Dir != "" {
+					for _, f := range []string{"report.html", "summary.md"} {
+						if _, err := os.Stat(filepath.Join(s.opts.HistoryDir, hr.Dir, e.Dir, f)); err == nil {
+							l.Href = "/" + path.Join(hr.Dir, e.Dir, f)
+							break
+						}
+					}
+				}
+				row.Exps = append(row.Exps, l)
+			}
+		}
+		rows = append(rows, row)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = historyTmpl.Execute(w, struct {
+		Name, Schedule, Window string
+		Rows                   []historyRow
+	}{s.gd.File.Name, s.gd.File.Schedule, s.gd.Window.String(), rows})
+}

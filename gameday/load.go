@@ -1,0 +1,185 @@
+package gameday
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/goccy/go-yaml"
+	"github.com/robfig/cron/v3"
+
+	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/probes"
+)
+
+// GameDay is a loaded game-day file with every experiment resolved,
+// overrides applied and validated.
+type GameDay struct {
+	File *File
+	// Path of the game-day file.
+	Path string
+	// Experiments in run order.
+	Experiments []*experiments.Experiment
+	Window      *Window       // nil: any time
+	Schedule    cron.Schedule // nil: no schedule
+	Requires    []*experiments.Probe
+}
+
+var gameDayName = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// Load reads, decodes and validates a game-day file and every experiment
+// it names. An invalid file is an *experiments.ErrorList naming file,
+// line, column and field of every problem found.
+func Load(path string) (*GameDay, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load game day: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load for bytes already read; relative experiment paths resolve
+// against the directory of path.
+func Parse(path string, data []byte) (*GameDay, error) {
+	pos, perr := newPositions(path, data)
+	if perr != nil {
+		return nil, errList(perr.(experiments.FieldError))
+	}
+	var f File
+	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
+		return nil, errList(pos.yamlError(err))
+	}
+	gd := &GameDay{File: &f, Path: path}
+	var errs []experiments.FieldError
+	bad := func(e experiments.FieldError) { errs = append(errs, e) }
+
+	if f.Version != 1 {
+		bad(pos.errorf("version", "unsupported version %d (want 1)", f.Version))
+	}
+	if !gameDayName.MatchString(f.Name) {
+		bad(pos.errorf("name", "name %q: want lower-case letters, digits and dashes", f.Name))
+	}
+	if len(f.Experiments) == 0 {
+		bad(pos.errorf("experiments", "no experiments: list paths or globs relative to this file"))
+	}
+	seen := map[string]string{}
+	for i, e := range f.Experiments {
+		field := fmt.Sprintf("experiments[%d]", i)
+		exps, eerrs := resolveEntry(path, pos, field, e)
+		errs = append(errs, eerrs...)
+		for _, exp := range exps {
+			if prev, dup := seen[exp.Name]; dup {
+				bad(pos.errorf(field, "experiment name %q (%s) is already used by %s: names must be unique in a game day", exp.Name, exp.File, prev))
+				continue
+			}
+			seen[exp.Name] = exp.File
+			gd.Experiments = append(gd.Experiments, exp)
+		}
+	}
+	if f.Window != nil {
+		w, werrs := parseWindow(pos, f.Window)
+		errs = append(errs, werrs...)
+		gd.Window = w
+	}
+	names := map[string]bool{}
+	for i := range f.Requires {
+		r := &f.Requires[i]
+		field := fmt.Sprintf("requires[%d]", i)
+		switch {
+		case r.Name == "":
+			bad(pos.errorf(field, "requires entry without a name"))
+		case names[r.Name]:
+			bad(pos.errorf(field+".name", "duplicate requires name %q", r.Name))
+		}
+		names[r.Name] = true
+		if r.For.D() <= 0 {
+			bad(pos.errorf(field, "for: want a duration > 0 the probe must be ok continuously"))
+		}
+		if n := kindsSet(&r.Probe); n != 1 {
+			bad(pos.errorf(field, "want exactly one probe kind (http, tcp, exec, libvirt), got %d", n))
+		} else if _, err := probes.NewSpec(r.Name, &r.Probe); err != nil {
+			bad(pos.errorf(field, "%v", err))
+		}
+	}
+	if f.Schedule != "" {
+		s, err := ParseSchedule(f.Schedule, gd.Window)
+		if err != nil {
+			bad(pos.errorf("schedule", "%v", err))
+		}
+		gd.Schedule = s
+	}
+	if f.Notify != nil {
+		u, err := url.Parse(f.Notify.Webhook)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(pos.errorf("notify.webhook", "webhook %q: want an http or https URL", f.Notify.Webhook))
+		}
+	}
+	if len(errs) > 0 {
+		l := &experiments.ErrorList{Errors: errs}
+		l.Sort()
+		return nil, l
+	}
+	return gd, nil
+}
+
+func errList(e experiments.FieldError) error {
+	return &experiments.ErrorList{Errors: []experiments.FieldError{e}}
+}
+
+func kindsSet(p *experiments.Probe) int {
+	n := 0
+	for _, set := range []bool{p.HTTP != nil, p.TCP != nil, p.Exec != nil, p.Libvirt != nil} {
+		if set {
+			n++
+		}
+	}
+	return n
+}
+
+// resolveEntry expands an entry's path or glob (relative to the game-day
+// file) and loads each match with the entry's overrides applied.
+func resolveEntry(gdPath string, pos *positions, field string, e Entry) ([]*experiments.Experiment, []experiments.FieldError) {
+	pathField := field
+	if len(e.Overrides) > 0 {
+		pathField = field + ".path"
+	}
+	if e.Path == "" {
+		return nil, []experiments.FieldError{pos.errorf(field, "want a path or glob of experiment files")}
+	}
+	pattern := e.Path
+	if !filepath.IsAbs(pattern) {
+		pattern = filepath.Join(filepath.Dir(gdPath), pattern)
+	}
+	matches, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, []experiments.FieldError{pos.errorf(pathField, "bad glob %q: %v", e.Path, err)}
+	}
+	if len(matches) == 0 {
+		return nil, []experiments.FieldError{pos.errorf(pathField, "%q matches no file", e.Path)}
+	}
+	if ferr := checkOverrideKeys(pos, field, e.Overrides); len(ferr) > 0 {
+		return nil, ferr
+	}
+	var out []*experiments.Experiment
+	var errs []experiments.FieldError
+	for _, m := range matches {
+		exp, err := loadWithOverrides(m, e.Overrides, pos.file)
+		if err != nil {
+			errs = append(errs, asFieldErrors(err, pos, pathField)...)
+			continue
+		}
+		out = append(out, exp)
+	}
+	return out, errs
+}
+
+// asFieldErrors keeps an experiment's own positioned errors, and pins any
+// other error on the game-day field that named the file.
+func asFieldErrors(err error, pos *positions, field string) []experiments.FieldError {
+	if l, ok := err.(*experiments.ErrorList); ok {
+		return l.Errors
+	}
+	return []experiments.FieldError{pos.errorf(field, "%v", err)}
+}

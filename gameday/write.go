@@ -1,0 +1,91 @@
+package gameday
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/faultline/faultline/reports"
+)
+
+// writeReports writes one experiment's reports into dir and returns the
+// names of the files written.
+func writeReports(dir string, rep *reports.Report) ([]string, error) {
+	files := []struct {
+		name string
+		fn   func(io.Writer) error
+	}{
+		{"report.json", func(w io.Writer) error { return reports.WriteJSON(w, rep) }},
+		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, "faultline", rep) }},
+		{"summary.md", func(w io.Writer) error { return reports.WriteMarkdown(w, rep) }},
+		// report.html: add {"report.html", reports.WriteHTML} here once the
+		// reports package has its HTML renderer; the index already links it
+		// when the file exists.
+	}
+	var written []string
+	var errs []error
+	for _, f := range files {
+		if err := writeFile(filepath.Join(dir, f.name), f.fn); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		written = append(written, f.name)
+	}
+	return written, errors.Join(errs...)
+}
+
+// writeFile writes through a temporary file and renames it, so a reader
+// (the history page) never sees half a file.
+func writeFile(path string, fn func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// WriteIndex writes the game day's index.html, summary.md, summary.json
+// and merged junit.xml into dir. summary.json is written last: its
+// presence marks a finished game day in a history directory.
+func WriteIndex(dir string, s *Summary) error {
+	return errors.Join(
+		writeFile(filepath.Join(dir, "junit.xml"), func(w io.Writer) error {
+			return reports.WriteJUnit(w, "faultline gameday "+s.GameDay, s.Reports...)
+		}),
+		writeFile(filepath.Join(dir, "summary.md"), func(w io.Writer) error { return WriteMarkdown(w, s) }),
+		writeFile(filepath.Join(dir, "index.html"), func(w io.Writer) error { return WriteHTMLIndex(w, s, dir) }),
+		writeFile(filepath.Join(dir, "summary.json"), func(w io.Writer) error { return WriteJSON(w, s) }),
+	)
+}
+
+// WriteJSON writes the summary as indented JSON.
+func WriteJSON(w io.Writer, s *Summary) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// ReadSummary reads a summary.json.
+func ReadSummary(path string) (*Summary, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s Summary
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
