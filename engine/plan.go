@@ -61,6 +61,10 @@ type Plan struct {
 	Steps   []*PlannedStep
 	Probes  []*PlannedProbe
 	Targets []faults.Target // distinct, sorted
+	// Lockout lists the steps that would cut the operator off (set by
+	// CheckLockout; allowed only with safety.allowLockout and a guard).
+	Lockout        []LockoutRisk
+	lockoutChecked bool
 }
 
 // NewPlan builds the probes, faults and actions of an experiment. It
@@ -107,6 +111,13 @@ func NewPlan(exp *experiments.Experiment, runID string) (*Plan, error) {
 	if max := exp.Safety.MaxTargets; max > 0 && len(p.Targets) > max {
 		return nil, fmt.Errorf("%w: the plan touches %d targets, more than safety.maxTargets %d: %s",
 			ErrPlan, len(p.Targets), max, targetList(p.Targets))
+	}
+	// Lock-out: refused here unless allowed; Run refuses an allowed
+	// lock-out again when it has no guard.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.CheckLockout(ctx, HostLockoutCheck(), true); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

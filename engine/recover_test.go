@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,8 +14,10 @@ import (
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/faults/netfault"
 	"github.com/faultline/faultline/journal"
 	"github.com/faultline/faultline/nsutil"
+	"github.com/vishvananda/netlink"
 )
 
 var _ = Describe("recover", Serial, func() {
@@ -69,5 +72,76 @@ var _ = Describe("recover", Serial, func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(run.OpenUndos()).To(BeEmpty())
 		Expect(run.Steps[len(run.Steps)-1].By).To(Equal("recover"))
+	})
+})
+
+var _ = Describe("recover after the target restarted", Serial, func() {
+	It("closes the records of a recreated namespace without touching the new one", func() {
+		t := newMiniTopo()
+		ctx := context.Background()
+		state, out := GinkgoT().TempDir(), GinkgoT().TempDir()
+		jpath := filepath.Join(out, "journal.jsonl")
+		jw, err := journal.Create(jpath)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(jw.Header(journal.Header{Run: "old-run", Experiment: &experiments.Experiment{Version: 1, Name: "old"}, Wall: time.Now()})).To(Succeed())
+		// Three kinds of undo record, all in the server's namespace, all injected.
+		for _, f := range []struct{ step, kind string }{
+			{"cut", "link.down"}, {"part", "net.partition"}, {"slow", "net.bandwidth"},
+		} {
+			params := map[string]any{"netns": t.Server, "link": "eth0"}
+			switch f.kind {
+			case "net.partition":
+				params = map[string]any{"netns": t.Server, "a": []string{"198.18.100.1"}, "b": []string{"198.18.100.2"}, "table": "fl_old_part"}
+			case "net.bandwidth":
+				params["rate"] = "1mbit"
+			}
+			kind, ok := faults.Lookup(f.kind)
+			Expect(ok).To(BeTrue())
+			raw, _ := json.Marshal(params)
+			fault, err := kind.NewFault(raw)
+			Expect(err).NotTo(HaveOccurred())
+			undo, err := fault.Prepare(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(jw.Step(journal.StepRec{Step: f.step, Ev: journal.EvPrepared, Undo: &undo, Revert: "auto"})).To(Succeed())
+			Expect(fault.Inject(ctx)).To(Succeed())
+		}
+		Expect(jw.Close()).To(Succeed())
+
+		// Someone restarts the server: a new namespace of the same name, with
+		// its own eth0, deliberately down, and no address.
+		Expect(nsutil.Delete(t.Server)).To(Succeed())
+		Expect(nsutil.Create(t.Server)).To(Succeed())
+		h, err := nsutil.Handle(t.Server)
+		Expect(err).NotTo(HaveOccurred())
+		defer h.Close()
+		Expect(h.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0"}, PeerName: "eth0p"})).To(Succeed())
+		fresh, err := netfault.SnapshotNetns(ctx, t.Server)
+		Expect(err).NotTo(HaveOccurred())
+
+		acts, err := engine.Recover(ctx, state, []string{jpath}, true)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(acts).To(HaveLen(3))
+		for _, a := range acts {
+			Expect(a.Outcome).To(Equal(engine.OutcomeWouldClose), a.Step)
+		}
+
+		acts, err = engine.Recover(ctx, state, []string{jpath}, false)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(acts).To(HaveLen(3))
+		for _, a := range acts {
+			Expect(a.Outcome).To(Equal(engine.OutcomeGone), a.Step)
+			Expect(a.Error).To(ContainSubstring("was recreated"))
+		}
+		after, err := netfault.SnapshotNetns(ctx, t.Server)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(after.Diff(fresh)).To(BeEmpty(), "the new namespace was touched")
+		l, err := h.LinkByName("eth0")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(l.Attrs().Flags&net.FlagUp).To(BeZero(), "the new eth0 stays as its owner left it")
+
+		// Closed, not retried forever.
+		acts, err = engine.Recover(ctx, state, []string{jpath}, false)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(acts).To(BeEmpty())
 	})
 })

@@ -57,8 +57,12 @@ type Options struct {
 	// SteadyGrace is how long, beyond its `for`, a steady state may take to
 	// hold before the first step and after the end (default 30s).
 	SteadyGrace time.Duration
-	// Lease, when set, is renewed by the run's heartbeat (the guard's lease).
+	// Heartbeat, when set, says the run is guarded: it is called every
+	// 500 ms and before every injection, and an error (the guard is gone)
+	// aborts the run, reverting, before anything more lands.
 	Heartbeat func() error
+	// GuardLost, when set, delivers the guard's death at once.
+	GuardLost <-chan error
 }
 
 // Result of a run.
@@ -134,6 +138,10 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Result {
 		opts.RunID = NewRunID(plan.Exp.Name)
 	}
 	res := &Result{RunID: opts.RunID}
+	if err := lockoutGate(ctx, plan, opts.Heartbeat != nil); err != nil {
+		res.Exit, res.Status, res.Err = ExitInvalid, journal.StatusInvalid, err
+		return res
+	}
 	jpath := filepath.Join(opts.OutDir, "journal.jsonl")
 	jw, err := journal.Create(jpath)
 	if err != nil {
@@ -223,6 +231,15 @@ func (r *runner) execute(ctx context.Context) (status string, exit int, err erro
 		}
 	}()
 	defer close(flushDone)
+	if r.opts.GuardLost != nil {
+		go func() {
+			select {
+			case err := <-r.opts.GuardLost:
+				r.abort(fmt.Sprintf("guard lost: %v", err))
+			case <-flushDone:
+			}
+		}()
+	}
 
 	// Steady state before the first step: nothing is injected unless it holds.
 	r.event("phase", "", "waiting for the steady state")
@@ -348,9 +365,20 @@ func (r *runner) method(ctx context.Context, methodStart time.Duration) bool {
 			st.mu.Lock()
 			st.prepared = true
 			st.mu.Unlock()
+			if err := r.blastRadiusAfterPrepare(); err != nil {
+				r.abort(err.Error())
+				break
+			}
 		}
 		if !wait(methodStart + planned) {
 			break
+		}
+		// Never inject unguarded: a dead guard aborts before the fault lands.
+		if st.ps.Fault != nil && r.opts.Heartbeat != nil {
+			if err := r.opts.Heartbeat(); err != nil {
+				r.abort("guard lost: " + err.Error())
+				break
+			}
 		}
 		start := r.now()
 		prevStart = start - methodStart

@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -28,6 +29,13 @@ func runCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	state := c.String("state-dir")
+	// Two runs never fight over one target: the second stops here, naming the first.
+	locks, err := engine.LockTargets(state, runID, plan.Targets)
+	if err != nil {
+		return invalid(err)
+	}
+	defer locks.Release()
 	out := c.String("out")
 	if out == "" {
 		out = filepath.Join("faultline-runs", runID)
@@ -35,14 +43,29 @@ func runCmd(c *cli.Context) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return cli.Exit(err.Error(), engine.ExitInfra)
 	}
+	jpath, err := filepath.Abs(filepath.Join(out, "journal.jsonl"))
+	if err != nil {
+		return cli.Exit(err.Error(), engine.ExitInfra)
+	}
+	// No fault lands before the guard holds its lease.
+	lease, err := startGuard(c, plan.Exp, runID, jpath, filepath.Join(out, "guard.log"), locks)
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("%v; nothing was injected", err), engine.ExitInfra)
+	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	view := newProgress(os.Stdout, !c.Bool("no-progress") && isTerminal(os.Stdout), plan)
 	view.Start()
-	res := engine.Run(ctx, plan, engine.Options{OutDir: out, StateDir: c.String("state-dir"), RunID: runID,
-		Observer: view, Version: version})
+	res := engine.Run(ctx, plan, engine.Options{OutDir: out, StateDir: state, RunID: runID,
+		Observer: view, Version: version, Heartbeat: lease.Check, GuardLost: lease.Lost()})
 	view.Stop()
+	if err := lease.Release(5 * time.Second); err != nil && res.Err == nil {
+		fmt.Fprintln(os.Stderr, "faultline: guard:", err)
+	}
 	if res.Journal == nil {
+		if res.Exit == engine.ExitInvalid {
+			return invalid(res.Err)
+		}
 		return cli.Exit(fmt.Sprintf("run failed before its journal was complete: %v", res.Err), engine.ExitInfra)
 	}
 	rep := reports.Build(res.Journal)
@@ -76,5 +99,6 @@ func writeReports(dir string, rep *reports.Report) error {
 		write("report.json", func(f *os.File) error { return reports.WriteJSON(f, rep) }),
 		write("junit.xml", func(f *os.File) error { return reports.WriteJUnit(f, "faultline", rep) }),
 		write("summary.md", func(f *os.File) error { return reports.WriteMarkdown(f, rep) }),
+		write("report.html", func(f *os.File) error { return reports.WriteHTML(f, rep, reports.HTMLOptions{}) }),
 	)
 }

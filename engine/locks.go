@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/faults"
+)
+
+// LocksDir is the folder of per-target lock files under a state directory.
+func LocksDir(stateDir string) string {
+	if stateDir == "" {
+		stateDir = DefaultStateDir
+	}
+	return filepath.Join(stateDir, "locks")
+}
+
+// TargetLocks are flock'd lock files, one per target, held for a run's
+// life. The kernel drops a flock when the last descriptor of its open file
+// closes, so the lock of a run that died frees itself: there are no stale
+// locks to clean, and a guard that inherited the descriptors keeps the
+// targets locked until it has reverted them.
+type TargetLocks struct {
+	files []*os.File
+}
+
+// ErrTargetBusy marks a target another run holds (a plan error).
+var ErrTargetBusy = errors.New("target held by another run")
+
+// LockTargets takes the lock of every target, or none: the first target
+// another run holds fails the whole call, naming that run.
+func LockTargets(stateDir, runID string, targets []faults.Target) (*TargetLocks, error) {
+	dir := LocksDir(stateDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("locks: %w", err)
+	}
+	l := &TargetLocks{}
+	for _, t := range targets {
+		f, err := lockTarget(dir, runID, t)
+		if err != nil {
+			l.Release()
+			return nil, err
+		}
+		l.files = append(l.files, f)
+	}
+	return l, nil
+}
+
+func lockTarget(dir, runID string, t faults.Target) (*os.File, error) {
+	p := filepath.Join(dir, lockFileName(t))
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", t, err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(p)
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %w: %s is held by run %s; two runs must not fight over one target",
+				ErrPlan, ErrTargetBusy, t, describeHolder(holder))
+		}
+		return nil, fmt.Errorf("lock %s: %w", t, err)
+	}
+	// Name ourselves for the run that will be refused.
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(fmt.Sprintf("%s pid %d\n%s\n", runID, os.Getpid(), t)), 0)
+	}
+	return f, nil
+}
+
+func describeHolder(b []byte) string {
+	line, _, _ := strings.Cut(string(b), "\n")
+	if line = strings.TrimSpace(line); line == "" {
+		return "(another run, starting)"
+	}
+	return line
+}
+
+// lockFileName is readable and collision-free: the target with unsafe
+// characters replaced, plus a short hash of the exact target.
+func lockFileName(t faults.Target) string {
+	s := t.Kind + "_" + t.ID
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, s)
+	if len(clean) > 120 {
+		clean = clean[:120]
+	}
+	sum := sha256.Sum256([]byte(t.Kind + "\x00" + t.ID))
+	return clean + "." + hex.EncodeToString(sum[:6]) + ".lock"
+}
+
+// Files are the open lock files, to hand down to the guard.
+func (l *TargetLocks) Files() []*os.File {
+	if l == nil {
+		return nil
+	}
+	return l.files
+}
+
+// Release drops every lock (closing the descriptors of this process).
+func (l *TargetLocks) Release() {
+	if l == nil {
+		return
+	}
+	for _, f := range l.files {
+		_ = f.Close()
+	}
+	l.files = nil
+}
