@@ -29,7 +29,7 @@ func commands() []*cli.Command {
 				&cli.BoolFlag{Name: "no-progress", Usage: "plain event lines even on a terminal"},
 			}},
 		{Name: "report", Usage: "render a run's journal", ArgsUsage: "JOURNAL", Action: reportCmd,
-			Flags: []cli.Flag{&cli.StringFlag{Name: "format", Value: "markdown", Usage: "json | junit | markdown"}}},
+			Flags: reportFlags()},
 		{Name: "recover", Usage: "revert every open undo record under the state directory (idempotent)", ArgsUsage: "[JOURNAL...]", Action: recoverCmd,
 			Flags: []cli.Flag{&cli.BoolFlag{Name: "dry-run", Usage: "show what would be reverted"}}},
 		{Name: "schema", Usage: "print the JSON Schema of the experiment format", Action: func(c *cli.Context) error {
@@ -127,9 +127,16 @@ func planCmd(c *cli.Context) error {
 }
 
 func recoverCmd(c *cli.Context) error {
-	acts, err := engine.Recover(c.Context, c.String("state-dir"), c.Args().Slice(), c.Bool("dry-run"))
+	dry := c.Bool("dry-run")
+	if dry {
+		fmt.Println("dry run: nothing is changed")
+	}
+	acts, err := engine.Recover(c.Context, c.String("state-dir"), c.Args().Slice(), dry)
 	for _, a := range acts {
 		line := fmt.Sprintf("%s: step %s (%s): %s", a.Run, a.Step, a.Kind, a.Outcome)
+		if a.Run == "" {
+			line = fmt.Sprintf("%s: %s", a.Journal, a.Outcome)
+		}
 		if a.Error != "" {
 			line += ": " + a.Error
 		}
