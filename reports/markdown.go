@@ -38,21 +38,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", icon[v.Passed], mdEscape(v.Name), v.Bound, v.Measured)
 	}
 	b.WriteString("\n### Timeline\n\n```\n")
-	for _, st := range r.Steps {
-		switch {
-		case st.Error != "":
-			fmt.Fprintf(&b, "%-9s %-20s %-22s FAILED: %s\n", tAt(st.At, st.Injected), st.Name, st.Kind, st.Error)
-		case !st.Injected:
-			fmt.Fprintf(&b, "%-9s %-20s %-22s did not run\n", "-", st.Name, st.Kind)
-		case st.Reverted:
-			fmt.Fprintf(&b, "%-9s %-20s %-22s until %s (%.3fs)\n", tAt(st.At, true), st.Name, st.Kind, tAt(st.End, true), st.End-st.At)
-		default:
-			fmt.Fprintf(&b, "%-9s %-20s %-22s held to the end\n", tAt(st.At, true), st.Name, st.Kind)
-		}
-	}
+	b.WriteString(TextTimeline(r))
 	b.WriteString("```\n\n### Probes\n\n| probe | samples | availability | longest outage | outages |\n|---|---|---|---|---|\n")
 	for _, p := range r.Probes {
-		fmt.Fprintf(&b, "| %s | %d | %.3f%% | %s | %d |\n", mdEscape(p.Name), p.Samples, p.Availability, secs(p.MaxOutage), len(p.Outages))
+		fmt.Fprintf(&b, "| %s | %d | %.3f%% | %s | %d |\n", mdEscape(p.Name), p.Samples, p.Availability, secs(p.MaxOutage), p.OutageCount)
 	}
 	fmt.Fprintf(&b, "\nRun `%s` on %s, %s.\n", r.Run, r.Host, r.Started.UTC().Format("2006-01-02 15:04:05 MST"))
 	_, err := io.WriteString(w, b.String())

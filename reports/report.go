@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/journal"
 	"github.com/faultline/faultline/verify"
@@ -28,15 +29,26 @@ type Report struct {
 	Aborts      []string          `json:"aborts,omitempty"`
 	Started     time.Time         `json:"started"`
 	// Duration of the whole run in seconds.
-	Duration float64          `json:"duration"`
-	Host     string           `json:"host,omitempty"`
-	Version  string           `json:"version,omitempty"`
-	Kernel   string           `json:"kernel,omitempty"`
-	Passed   bool             `json:"passed"`
-	Verdicts []verify.Verdict `json:"verdicts"`
-	Steps    []Step           `json:"steps"`
-	Probes   []Probe          `json:"probes"`
-	Targets  []faults.Target  `json:"targets,omitempty"`
+	Duration float64 `json:"duration"`
+	Host     string  `json:"host,omitempty"`
+	Version  string  `json:"version,omitempty"`
+	Kernel   string  `json:"kernel,omitempty"`
+	Seed     int64   `json:"seed,omitempty"`
+	// MethodStart is when the method began, seconds from the start of
+	// probing; every other time in the report counts from it.
+	MethodStart float64 `json:"methodStart"`
+	// MethodEnd and End (probing stopped), seconds from the method start.
+	MethodEnd float64          `json:"methodEnd"`
+	End       float64          `json:"end"`
+	Passed    bool             `json:"passed"`
+	Verdicts  []verify.Verdict `json:"verdicts"`
+	Steps     []Step           `json:"steps"`
+	Probes    []Probe          `json:"probes"`
+	Targets   []faults.Target  `json:"targets,omitempty"`
+
+	// What the HTML timeline draws from: the experiment and every sample.
+	exp *experiments.Experiment
+	tl  verify.Timeline
 }
 
 // Step is one step's measured timeline, in seconds from the method start.
@@ -55,10 +67,13 @@ type Step struct {
 // Probe summarizes one probe over the whole run.
 type Probe struct {
 	Name         string  `json:"name"`
+	Kind         string  `json:"kind,omitempty"`
+	Every        float64 `json:"every,omitempty"` // seconds between samples
 	Samples      int     `json:"samples"`
 	OK           int     `json:"ok"`
 	Availability float64 `json:"availability"` // percent over the method window
 	MaxOutage    float64 `json:"maxOutage"`    // seconds
+	OutageCount  int     `json:"outageCount"`  // every outage, listed or not
 	Outages      []Span  `json:"outages,omitempty"`
 }
 
@@ -67,6 +82,7 @@ type Span struct {
 	From    float64 `json:"from"`
 	To      float64 `json:"to"`
 	Seconds float64 `json:"seconds"`
+	Samples int     `json:"samples,omitempty"` // failed samples in it
 	Open    bool    `json:"open,omitempty"`
 }
 
@@ -79,7 +95,9 @@ func Build(run *journal.Run) *Report {
 	exp := h.Experiment
 	tl := run.Timeline()
 	r := &Report{Run: h.Run, File: h.File, Started: h.Wall, Host: h.Host, Version: h.Version, Kernel: h.Kernel,
-		Duration: tl.End.Seconds()}
+		Seed: h.Seed, Duration: tl.End.Seconds(), exp: exp, tl: tl}
+	r.MethodStart = tl.MethodStart.Seconds()
+	r.MethodEnd, r.End = (tl.MethodEnd - tl.MethodStart).Seconds(), (tl.End - tl.MethodStart).Seconds()
 	if exp != nil {
 		r.Experiment, r.Description, r.Labels = exp.Name, exp.Description, exp.Labels
 		r.Verdicts = verify.Evaluate(exp, tl)
@@ -145,6 +163,10 @@ func Build(run *journal.Run) *Report {
 	for _, name := range probeNames(run) {
 		ss := tl.Samples[name]
 		p := Probe{Name: name}
+		if exp != nil && exp.Probes[name] != nil {
+			def := exp.Probes[name]
+			p.Kind, p.Every = def.Kind(), def.Interval().Seconds()
+		}
 		n, ok := 0, 0
 		for _, s := range ss {
 			if s.Start >= whole.From && s.Start <= whole.To {
@@ -163,8 +185,9 @@ func Build(run *journal.Run) *Report {
 			if d > p.MaxOutage {
 				p.MaxOutage = d
 			}
+			p.OutageCount++
 			if len(p.Outages) < maxListedOutages {
-				p.Outages = append(p.Outages, Span{From: rel(o.From), To: rel(o.To), Seconds: d, Open: o.Open})
+				p.Outages = append(p.Outages, Span{From: rel(o.From), To: rel(o.To), Seconds: d, Samples: o.Samples, Open: o.Open})
 			}
 		}
 		r.Probes = append(r.Probes, p)

@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -12,24 +14,82 @@ import (
 	"github.com/faultline/faultline/reports"
 )
 
-func reportCmd(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return invalid(errors.New("report: name exactly one journal"))
+// reportFlags are the flags of `faultline report`.
+func reportFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "format", Value: "markdown", Usage: "json | junit | markdown | html"},
+		&cli.StringFlag{Name: "baseline", Usage: "an earlier run's journal: show every measured value next to it, with the change"},
 	}
-	run, err := journal.ReadFile(c.Args().First())
+}
+
+// reportArgs are the journal and the flags, which may also follow the
+// journal (`report run.jsonl --format html`): urfave/cli stops parsing
+// flags at the first argument, so trailing ones are parsed here.
+type reportArgs struct {
+	journal, format, baseline string
+}
+
+func parseReportArgs(c *cli.Context) (reportArgs, error) {
+	a := reportArgs{format: c.String("format"), baseline: c.String("baseline")}
+	args := c.Args().Slice()
+	if len(args) == 0 {
+		return a, errors.New("report: name exactly one journal")
+	}
+	a.journal = args[0]
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&a.format, "format", a.format, "")
+	fs.StringVar(&a.baseline, "baseline", a.baseline, "")
+	if err := fs.Parse(args[1:]); err != nil {
+		return a, fmt.Errorf("report: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return a, errors.New("report: name exactly one journal")
+	}
+	return a, nil
+}
+
+func reportCmd(c *cli.Context) error {
+	a, err := parseReportArgs(c)
+	if err != nil {
+		return invalid(err)
+	}
+	run, err := journal.ReadFile(a.journal)
 	if err != nil {
 		return invalid(err)
 	}
 	rep := reports.Build(run)
-	switch c.String("format") {
+	var cmp *reports.Comparison
+	if a.baseline != "" {
+		base, err := journal.ReadFile(a.baseline)
+		if err != nil {
+			return invalid(fmt.Errorf("baseline: %w", err))
+		}
+		cmp = reports.Compare(reports.Build(base), rep)
+	}
+	switch a.format {
 	case "json":
-		err = reports.WriteJSON(os.Stdout, rep)
+		if cmp != nil {
+			err = reports.WriteCompareJSON(os.Stdout, cmp)
+		} else {
+			err = reports.WriteJSON(os.Stdout, rep)
+		}
 	case "junit":
+		if cmp != nil {
+			return invalid(errors.New("report: --baseline works with --format markdown, json or html"))
+		}
 		err = reports.WriteJUnit(os.Stdout, "faultline", rep)
 	case "markdown", "md":
 		err = reports.WriteMarkdown(os.Stdout, rep)
+		if err == nil && cmp != nil {
+			if _, err = io.WriteString(os.Stdout, "\n"); err == nil {
+				err = reports.WriteCompareMarkdown(os.Stdout, cmp)
+			}
+		}
+	case "html":
+		err = reports.WriteHTML(os.Stdout, rep, reports.HTMLOptions{Baseline: cmp})
 	default:
-		return invalid(fmt.Errorf("report: unknown --format %q (json, junit, markdown)", c.String("format")))
+		return invalid(fmt.Errorf("report: unknown --format %q (json, junit, markdown, html)", a.format))
 	}
 	if err != nil {
 		return cli.Exit(err.Error(), engine.ExitInfra)
