@@ -1,0 +1,122 @@
+package reports_test
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/journal"
+	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/reports"
+	"github.com/faultline/faultline/verify"
+)
+
+const hourYAML = `version: 1
+name: hour-at-1khz
+probes:
+  web:
+    http: {url: "http://198.18.10.100/", timeout: 100ms}
+    every: 1ms
+steadyState:
+  - {probe: web, for: 1s}
+steps:
+  - name: cut
+    fault: golden.fault
+    at: 30m
+    duration: 5s
+verify:
+  - {probe: web, maxOutage: 10s}
+  - {probe: web, availability: ">= 99%"}
+  - {probe: web, reaches: ok, within: 1s, after: cut.end}
+  - {probe: web, latency: {p99: "< 5ms"}}
+`
+
+// hourJournal writes one hour of one probe sampled every 1 ms with the
+// journal's own Writer: 0.1% single-sample failures (3,600 outages of
+// 1 ms) and a 5 s cut in the middle.
+func hourJournal(b *testing.B) string {
+	exp, err := experiments.Parse("hour.yaml", []byte(hourYAML))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := filepath.Join(b.TempDir(), "journal.jsonl")
+	w, err := journal.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Header(journal.Header{Run: "hour", Experiment: exp, Wall: time.Now(), Host: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	w.SetInterval("web", time.Millisecond)
+	must := func(err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	must(w.Phase(journal.PhaseSteadyBefore, 0))
+	undo := faults.Undo{Kind: "golden.fault", Params: []byte(`{}`)}
+	const n = 3600 * 1000
+	cutFrom, cutTo := 30*time.Minute+time.Second, 30*time.Minute+6*time.Second
+	for k := 0; k < n; k++ {
+		at := time.Duration(k) * time.Millisecond
+		switch at {
+		case time.Second:
+			must(w.Phase(journal.PhaseMethod, at))
+			must(w.Step(journal.StepRec{Step: "cut", Ev: journal.EvPrepared, At: at, Kind: "golden.fault", Undo: &undo, Revert: "auto"}))
+		case cutFrom:
+			must(w.Step(journal.StepRec{Step: "cut", Ev: journal.EvInjected, At: at}))
+		case cutTo:
+			must(w.Step(journal.StepRec{Step: "cut", Ev: journal.EvReverted, At: at, By: "run"}))
+		case time.Hour - 2*time.Second:
+			must(w.Phase(journal.PhaseMethodEnd, at))
+			must(w.Phase(journal.PhaseSteadyAfter, at))
+		}
+		start := at + time.Duration((k*7919)%40)*time.Microsecond
+		ok := k%1000 != 999 && (at < cutFrom || at >= cutTo+20*time.Millisecond)
+		s := probes.Sample{Start: start, OK: ok, Value: 200, Latency: time.Duration(100+(k*104729)%300) * time.Microsecond}
+		if !ok {
+			s.Value, s.Latency, s.Detail = 0, 100*time.Millisecond, "timeout"
+		}
+		w.Sample("web", s)
+	}
+	must(w.Phase(journal.PhaseEnd, time.Hour))
+	must(w.End(time.Hour, journal.StatusPassed, 0, ""))
+	return p
+}
+
+// BenchmarkHTMLHourAt1kHz renders the HTML report of one hour of one
+// probe at 1 kHz (goal: under 2 s and under 5 MB). render-s is Build plus
+// WriteHTML from a journal already read; read-s is reading the journal.
+func BenchmarkHTMLHourAt1kHz(b *testing.B) {
+	path := hourJournal(b)
+	t0 := time.Now()
+	run, err := journal.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	read := time.Since(t0)
+	var buf bytes.Buffer
+	b.ResetTimer()
+	var outages int
+	for i := 0; i < b.N; i++ {
+		buf.Reset()
+		rep := reports.Build(run)
+		if err := reports.WriteHTML(&buf, rep, reports.HTMLOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		_ = rep
+	}
+	// The timeline draws the whole run, the steady-state checks included.
+	outages = len(verify.Outages(run.Samples["web"], verify.Phase{From: 0, To: run.Timeline().End}))
+	b.StopTimer()
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "render-s")
+	b.ReportMetric(read.Seconds(), "read-s")
+	b.ReportMetric(float64(buf.Len())/1e6, "MB")
+	b.ReportMetric(float64(outages), "outages")
+	if got := bytes.Count(buf.Bytes(), []byte(`<rect class="outage"`)); got != outages {
+		b.Fatalf("%d outage marks for %d outages", got, outages)
+	}
+}
