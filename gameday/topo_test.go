@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -167,4 +168,10 @@ func writeFiles(dir string, files map[string]string) string {
 		Expect(os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)).To(Succeed())
 	}
 	return dir
+}
+
+func replaceOnce(s, old, new string) string {
+	i := strings.Index(s, old)
+	Expect(i).To(BeNumerically(">=", 0), "%q not in the text", old)
+	return s[:i] + new + s[i+len(old):]
 }

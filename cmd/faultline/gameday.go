@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -33,7 +34,7 @@ func init() {
 					&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9469", Usage: "HTTP address for /, /metrics and /healthz"},
 					&cli.StringFlag{Name: "history", Value: "/var/lib/faultline/gamedays", Usage: "directory that keeps every run"},
 				}},
-			{Name: "validate", Usage: "check a game-day file and every experiment it names", ArgsUsage: "FILE",
+			{Name: "validate", Usage: "check a game-day file and every experiment it names; nothing runs", ArgsUsage: "FILE",
 				Action: func(c *cli.Context) error {
 					gd, err := loadGameDay(c)
 					if err != nil {
@@ -46,11 +47,56 @@ func init() {
 	})
 }
 
+// flagsAfterFile lets the flags also follow the file ("gameday run FILE
+// --out DIR"): the CLI library stops parsing flags at the first argument.
+// It sets such flags on the context and returns the remaining arguments.
+func flagsAfterFile(c *cli.Context) ([]string, error) {
+	var rest []string
+	args := c.Args().Slice()
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			rest = append(rest, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		var fl cli.Flag
+		for _, f := range c.Command.Flags {
+			for _, n := range f.Names() {
+				if n == name {
+					fl = f
+				}
+			}
+		}
+		if fl == nil {
+			return nil, fmt.Errorf("flag provided but not defined: %s", a)
+		}
+		if _, isBool := fl.(*cli.BoolFlag); isBool && !hasValue {
+			value, hasValue = "true", true
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("flag needs an argument: %s", a)
+			}
+			i++
+			value = args[i]
+		}
+		if err := c.Set(name, value); err != nil {
+			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+	}
+	return rest, nil
+}
+
 func loadGameDay(c *cli.Context) (*gameday.GameDay, error) {
-	if c.NArg() != 1 {
+	args, err := flagsAfterFile(c)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	if len(args) != 1 {
 		return nil, invalid(fmt.Errorf("gameday %s: name exactly one game-day file", c.Command.Name))
 	}
-	gd, err := gameday.Load(c.Args().First())
+	gd, err := gameday.Load(args[0])
 	if err != nil {
 		return nil, invalid(err)
 	}
