@@ -92,6 +92,8 @@ requires:
 		Expect(err).NotTo(HaveOccurred())
 		for _, d := range []string{"01-passes", "02-fails", "03-aborts"} {
 			Expect(filepath.Join(out, d, "summary.md")).To(BeARegularFile())
+			Expect(filepath.Join(out, d, "report.html")).To(BeARegularFile())
+			Expect(string(index)).To(ContainSubstring(`href="` + d + `/report.html"`))
 			Expect(filepath.Join(out, d, "journal.jsonl")).To(BeARegularFile())
 			Expect(string(index)).To(ContainSubstring(`href="` + d + `/summary.md"`))
 			run, err := journal.ReadFile(filepath.Join(out, d, "journal.jsonl"))

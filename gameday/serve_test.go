@@ -155,7 +155,7 @@ notify: {webhook: "`+hookSrv.URL+`"}
 		_, page := get(hs.URL + "/")
 		for _, r := range runs {
 			Expect(page).To(ContainSubstring(`href="/` + r.Dir + `/index.html"`))
-			Expect(page).To(ContainSubstring(`href="/` + r.Dir + `/01-passes/`))
+			Expect(page).To(ContainSubstring(`href="/` + r.Dir + `/01-passes/report.html"`))
 			code, idx := get(hs.URL + "/" + r.Dir + "/index.html")
 			Expect(code).To(Equal(200))
 			Expect(idx).To(ContainSubstring(`href="01-passes/summary.md"`))

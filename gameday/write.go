@@ -20,9 +20,7 @@ func writeReports(dir string, rep *reports.Report) ([]string, error) {
 		{"report.json", func(w io.Writer) error { return reports.WriteJSON(w, rep) }},
 		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, "faultline", rep) }},
 		{"summary.md", func(w io.Writer) error { return reports.WriteMarkdown(w, rep) }},
-		// report.html: add {"report.html", reports.WriteHTML} here once the
-		// reports package has its HTML renderer; the index already links it
-		// when the file exists.
+		{"report.html", func(w io.Writer) error { return reports.WriteHTML(w, rep, reports.HTMLOptions{}) }},
 	}
 	var written []string
 	var errs []error
