@@ -170,7 +170,7 @@ func (c *Comparison) add(row CompareRow) {
 	default:
 		d := row.Current.Value - row.Baseline.Value
 		row.Change = &d
-		row.ChangeText = changeText(d, row.Baseline.Value, row.Unit)
+		row.ChangeText = changeText(d, row.Baseline.Value, row.Unit, row.Kind == verify.KindLatency)
 		row.Trend = trend(d, row.Baseline.Value, row.Unit, direction(row.Kind))
 	}
 	// A bound that broke is worse whatever the numbers say, and the reverse.
@@ -214,13 +214,14 @@ func trend(d, base float64, unit string, dir int) string {
 	return TrendWorse
 }
 
-func changeText(d, base float64, unit string) string {
+// changeText writes a change in its unit; latencies (fine) move by
+// milliseconds and less, so they are written as durations.
+func changeText(d, base float64, unit string, fine bool) string {
 	var s string
 	switch unit {
 	case "s":
 		s = fmt.Sprintf("%+.3fs", d)
-		if math.Abs(d) < 1 {
-			// Latencies move by milliseconds and less.
+		if fine && math.Abs(d) < 1 {
 			s = (time.Duration(math.Abs(d) * float64(time.Second))).Round(time.Microsecond).String()
 			s = map[bool]string{true: "+", false: "-"}[d >= 0] + s
 		}

@@ -43,7 +43,11 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	for _, p := range r.Probes {
 		fmt.Fprintf(&b, "| %s | %d | %.3f%% | %s | %d |\n", mdEscape(p.Name), p.Samples, p.Availability, secs(p.MaxOutage), p.OutageCount)
 	}
-	fmt.Fprintf(&b, "\nRun `%s` on %s, %s.\n", r.Run, r.Host, r.Started.UTC().Format("2006-01-02 15:04:05 MST"))
+	host := ""
+	if r.Host != "" {
+		host = " on " + mdEscape(r.Host)
+	}
+	fmt.Fprintf(&b, "\nRun `%s`%s, %s.\n", r.Run, host, r.Started.UTC().Format("2006-01-02 15:04:05 MST"))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 
@@ -21,6 +22,15 @@ func isTerminal(f *os.File) bool {
 	return err == nil
 }
 
+// termWidth is the terminal's width in columns (80 when unknown).
+func termWidth(f *os.File) int {
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil || ws.Col == 0 {
+		return 80
+	}
+	return int(ws.Col)
+}
+
 func faultsNames() []string { return faults.Names() }
 
 // probeState is the live state of one probe.
@@ -32,29 +42,79 @@ type probeState struct {
 	reported bool // the current outage has been printed
 }
 
-// progress is the live view of a run: on a terminal a status line redrawn
-// in place under the event lines; otherwise one line per event.
+// activeStep is a step between its inject (or start) and its revert (or done).
+type activeStep struct {
+	name   string
+	at     time.Duration // run time it began
+	length time.Duration // planned duration; 0 = held to the end, or an action
+	action bool
+}
+
+// progress is the live view of a run (an engine.Observer). On a terminal
+// it keeps a two-line status under the event lines, redrawn in place: run
+// time, a progress bar of the method against the plan's schedule, the
+// steps in progress (timed ones with their own bar) and each probe's state
+// with the length of its current outage. Otherwise it prints one plain
+// line per event and per outage.
 type progress struct {
 	w      io.Writer
 	tty    bool
+	width  int
 	plan   *engine.Plan
 	mu     sync.Mutex
 	probes map[string]*probeState
 	order  []string
-	step   string
 	start  time.Time
-	stop   chan struct{}
-	done   chan struct{}
+	// skew turns wall time since start into run time (the engine's clock
+	// starts a moment after the view's): fixed by the first event.
+	skew        time.Duration
+	skewSet     bool
+	methodAt    time.Duration
+	methodSeen  bool
+	methodLen   time.Duration // planned length of the method
+	schedule    []time.Duration
+	active      []activeStep
+	finished    map[string]bool
+	drawn       int // status lines on screen
+	stop        chan struct{}
+	done        chan struct{}
+	nowOverride func() time.Duration // tests
 }
 
 func newProgress(w io.Writer, tty bool, plan *engine.Plan) *progress {
-	p := &progress{w: w, tty: tty, plan: plan, probes: map[string]*probeState{},
-		stop: make(chan struct{}), done: make(chan struct{})}
+	p := &progress{w: w, tty: tty, width: 100, plan: plan, probes: map[string]*probeState{},
+		finished: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
+	if f, ok := w.(*os.File); ok && tty {
+		p.width = termWidth(f)
+	}
 	for _, pr := range plan.Probes {
 		p.order = append(p.order, pr.Name)
 		p.probes[pr.Name] = &probeState{}
 	}
+	p.schedule = plan.Schedule()
+	p.methodLen = plannedMethod(plan, p.schedule)
+	p.start = time.Now()
 	return p
+}
+
+// plannedMethod is how long the method lasts if every step starts on
+// time: observe after the last step's start, or the end of the latest
+// timed fault, whichever is later (actions may take longer; the bar then
+// waits at 99%).
+func plannedMethod(plan *engine.Plan, sched []time.Duration) time.Duration {
+	var end, last time.Duration
+	for i, s := range plan.Steps {
+		if sched[i] > last {
+			last = sched[i]
+		}
+		if d := s.Step.Duration.D(); d > 0 && s.Step.Fault != "" && sched[i]+d > end {
+			end = sched[i] + d
+		}
+	}
+	if plan.Exp != nil && last+plan.Exp.Observe.D() > end {
+		end = last + plan.Exp.Observe.D()
+	}
+	return end
 }
 
 func (p *progress) Start() {
@@ -71,12 +131,12 @@ func (p *progress) Start() {
 			select {
 			case <-p.stop:
 				p.mu.Lock()
-				fmt.Fprint(p.w, "\r\033[K")
+				p.clearLocked()
 				p.mu.Unlock()
 				return
 			case <-t.C:
 				p.mu.Lock()
-				fmt.Fprint(p.w, "\r\033[K"+p.statusLocked())
+				p.redrawLocked()
 				p.mu.Unlock()
 			}
 		}
@@ -85,31 +145,164 @@ func (p *progress) Start() {
 
 func (p *progress) Stop() { close(p.stop); <-p.done }
 
-func (p *progress) statusLocked() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "T+%-7s", time.Since(p.start).Truncate(100*time.Millisecond))
-	if p.step != "" {
-		fmt.Fprintf(&b, " step %s", p.step)
+// now is the current run time.
+func (p *progress) now() time.Duration {
+	if p.nowOverride != nil {
+		return p.nowOverride()
 	}
+	return time.Since(p.start) - p.skew
+}
+
+func (p *progress) clearLocked() {
+	for i := 0; i < p.drawn; i++ {
+		if i > 0 {
+			fmt.Fprint(p.w, "\033[1A")
+		}
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+	p.drawn = 0
+}
+
+func (p *progress) redrawLocked() {
+	p.clearLocked()
+	lines := p.statusLocked()
+	fmt.Fprint(p.w, strings.Join(lines, "\n"))
+	p.drawn = len(lines)
+}
+
+// statusLocked is the status block: the clock, the method's bar and the
+// steps in progress on the first line, the probes on the second.
+func (p *progress) statusLocked() []string {
+	now := p.now()
+	var l1 strings.Builder
+	fmt.Fprintf(&l1, "T+%-6s", fmt.Sprintf("%.1fs", now.Seconds()))
+	switch {
+	case !p.methodSeen:
+		l1.WriteString(" waiting for the steady state")
+	default:
+		m := now - p.methodAt
+		if p.methodLen > 0 {
+			frac := float64(m) / float64(p.methodLen)
+			fmt.Fprintf(&l1, " method %s %3.0f%% %s/%s", bar(frac, 20), 100*min(frac, 0.99), short(m), short(p.methodLen))
+		} else {
+			fmt.Fprintf(&l1, " method %s", short(m))
+		}
+		for _, a := range p.active {
+			el := now - a.at
+			switch {
+			case a.length > 0:
+				fmt.Fprintf(&l1, " │ %s %s %s/%s", a.name, bar(float64(el)/float64(a.length), 10), short(el), short(a.length))
+			case a.action:
+				fmt.Fprintf(&l1, " │ %s running %s", a.name, short(el))
+			default:
+				fmt.Fprintf(&l1, " │ %s held %s", a.name, short(el))
+			}
+		}
+		if next, in, ok := p.nextStepLocked(m); ok && len(p.active) == 0 {
+			fmt.Fprintf(&l1, " │ next %s in %s", next, short(in))
+		}
+	}
+	var l2 strings.Builder
+	l2.WriteString("  probes:")
 	for _, n := range p.order {
 		s := p.probes[n]
 		switch {
 		case !s.seen:
-			fmt.Fprintf(&b, " | %s …", n)
+			fmt.Fprintf(&l2, " %s …", n)
 		case s.ok:
-			fmt.Fprintf(&b, " | %s ok", n)
+			fmt.Fprintf(&l2, " %s ok", n)
 		default:
-			fmt.Fprintf(&b, " | %s DOWN %s", n, (s.last - s.downFrom).Truncate(time.Millisecond))
+			fmt.Fprintf(&l2, " %s DOWN %s", n, short(max(now, s.last)-s.downFrom))
+		}
+		l2.WriteString(" ")
+	}
+	return []string{fit(l1.String(), p.width), fit(strings.TrimRight(l2.String(), " "), p.width)}
+}
+
+// nextStepLocked is the next planned step that has not begun, and how
+// long until its scheduled time (m is the time since the method start).
+func (p *progress) nextStepLocked(m time.Duration) (string, time.Duration, bool) {
+	for i, s := range p.plan.Steps {
+		if p.finished[s.Step.Name] || p.isActiveLocked(s.Step.Name) {
+			continue
+		}
+		return s.Step.Name, max(p.schedule[i]-m, 0), true
+	}
+	return "", 0, false
+}
+
+func (p *progress) isActiveLocked(name string) bool {
+	for _, a := range p.active {
+		if a.name == name {
+			return true
 		}
 	}
-	return b.String()
+	return false
+}
+
+// bar draws a progress bar of width cells for frac (clamped to 0..1).
+func bar(frac float64, width int) string {
+	frac = max(0, min(frac, 1))
+	full := int(frac*float64(width) + 0.5)
+	return "[" + strings.Repeat("█", full) + strings.Repeat("░", width-full) + "]"
+}
+
+// short formats a duration to the millisecond below 10s, else to 0.1s.
+func short(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	if d < 10*time.Second {
+		return fmt.Sprintf("%.3fs", d.Seconds())
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
+}
+
+// fit cuts s to width columns (runes; the bar's blocks are one column).
+func fit(s string, width int) string {
+	if width <= 1 || utf8.RuneCountInString(s) < width {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:width-2]) + "…"
+}
+
+func (p *progress) stepLength(name string) (time.Duration, bool) {
+	for _, s := range p.plan.Steps {
+		if s.Step.Name == name {
+			if s.Action != nil || s.Step.Action != "" {
+				return 0, true
+			}
+			return s.Step.Duration.D(), false
+		}
+	}
+	return 0, false
 }
 
 func (p *progress) Event(e engine.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if e.Kind == "inject" || e.Kind == "start" {
-		p.step = e.Step
+	if !p.skewSet && p.nowOverride == nil {
+		p.skew, p.skewSet = time.Since(p.start)-e.At, true
+	}
+	switch e.Kind {
+	case "phase":
+		if strings.HasPrefix(e.Msg, "method started") {
+			p.methodAt, p.methodSeen = e.At, true
+		}
+	case "inject", "start":
+		if !p.isActiveLocked(e.Step) {
+			length, action := p.stepLength(e.Step)
+			p.active = append(p.active, activeStep{name: e.Step, at: e.At, length: length, action: action})
+		}
+	case "revert", "done", "fail":
+		p.finished[e.Step] = true
+		for i, a := range p.active {
+			if a.name == e.Step {
+				p.active = append(p.active[:i], p.active[i+1:]...)
+				break
+			}
+		}
 	}
 	line := fmt.Sprintf("%10s  %-7s", fmt.Sprintf("%.3fs", e.At.Seconds()), e.Kind)
 	if e.Step != "" {
@@ -117,9 +310,12 @@ func (p *progress) Event(e engine.Event) {
 	}
 	line += " " + e.Msg
 	if p.tty {
-		fmt.Fprint(p.w, "\r\033[K")
+		p.clearLocked()
 	}
 	fmt.Fprintln(p.w, line)
+	if p.tty {
+		p.redrawLocked()
+	}
 }
 
 // plainOutage is the shortest outage worth a line in the plain view.
@@ -169,7 +365,7 @@ func printVerdicts(w io.Writer, r *reports.Report) {
 	}
 	for _, p := range r.Probes {
 		fmt.Fprintf(w, "  probe %-12s %d samples, availability %.3f%%, longest outage %.3fs, %d outages\n",
-			p.Name, p.Samples, p.Availability, p.MaxOutage, len(p.Outages))
+			p.Name, p.Samples, p.Availability, p.MaxOutage, p.OutageCount)
 	}
 	fmt.Fprintln(w, r.Headline())
 }
