@@ -162,9 +162,9 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 }
 
 // runOne plans, preflights, gates and runs one experiment in OutDir/dir.
-func runOne(ctx context.Context, gd *GameDay, exp *experiments.Experiment, dir string, opts Options) (ExperimentResult, *reports.Report) {
-	er := ExperimentResult{Name: exp.Name, File: exp.File, Dir: dir, Started: time.Now()}
-	defer func() { er.Duration = time.Since(er.Started).Seconds() }()
+func runOne(ctx context.Context, gd *GameDay, exp *experiments.Experiment, dir string, opts Options) (er ExperimentResult, _ *reports.Report) {
+	er = ExperimentResult{Name: exp.Name, File: exp.File, Dir: dir, Started: time.Now()}
+	defer func() { er.Duration = time.Since(er.Started).Seconds() }() // named result: the defer sets what is returned
 	out := filepath.Join(opts.OutDir, dir)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		er.Status, er.Exit, er.Error = StatusError, engine.ExitInfra, err.Error()

@@ -72,7 +72,9 @@ requires:
 			prev, cur := sum.Experiments[i-1], sum.Experiments[i]
 			gap := cur.Started.Sub(prev.Started.Add(time.Duration(prev.Duration * float64(time.Second))))
 			GinkgoWriter.Printf("gap before %s: %s\n", cur.Name, gap)
+			Expect(prev.Duration).To(BeNumerically(">", 0.5), "%s ran for a while", prev.Name)
 			Expect(gap).To(BeNumerically(">=", 400*time.Millisecond), "cooldown before %s", cur.Name)
+			Expect(gap).To(BeNumerically("<", 900*time.Millisecond), "only the cooldown between %s and %s", prev.Name, cur.Name)
 		}
 		// The failure carries its measured outage: a 300 ms cut.
 		fails := sum.Experiments[1]
