@@ -3,6 +3,7 @@ package reports_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -85,7 +86,11 @@ func (sc scenario) write(dir string) string {
 	p := filepath.Join(dir, "journal.jsonl")
 	w, err := journal.Create(p)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(w.Header(journal.Header{Run: "kill-server-a-run", File: "kill-server-a.yaml", Experiment: exp,
+	id := "kill-server-a-run"
+	if sc.slow != 1 {
+		id = fmt.Sprintf("kill-server-a-x%g", sc.slow)
+	}
+	Expect(w.Header(journal.Header{Run: id, File: "kill-server-a.yaml", Experiment: exp,
 		Wall: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC), Host: "lab-host", Version: "1.2.3", Kernel: "6.1.0-test", Seed: 42})).To(Succeed())
 	w.SetInterval("web", 10*ms)
 	w.SetInterval("db", 20*ms)
