@@ -2,6 +2,7 @@ package experiments_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -229,6 +230,22 @@ abortWhen:
 		Expect(err).To(MatchError(`code: verify[0].probe: unknown probe "nope" (none defined)`))
 		e.Steps[0].With = nil
 		Expect(e.Validate()).To(MatchError(ContainSubstring("code:7:0: steps[0].with: uri: missing")))
+	})
+
+	It("refuses, quickly and with a position, input that would make the YAML parser slow", func() {
+		deep := "version: 1\nname: e\ndescription: " + strings.Repeat("[", 10000)
+		errs := parseErrors(deep)
+		Expect(errs).To(HaveLen(1))
+		Expect(errs[0].Error()).To(Equal(fmt.Sprintf("x.yaml:3:%d: nested deeper than %d levels", 14+experiments.MaxFlowDepth, experiments.MaxFlowDepth)))
+
+		wide := "version: 1\nname: e\nlabels:\n" + strings.Repeat("  k: v\n", experiments.MaxTokens)
+		errs = parseErrors(wide)
+		Expect(errs).To(HaveLen(1))
+		Expect(errs[0].Msg).To(ContainSubstring("file too complex"))
+		Expect(errs[0].Line).To(BeNumerically(">", 4))
+
+		errs = parseErrors("# " + strings.Repeat("x", experiments.MaxFileSize))
+		Expect(errs[0].Msg).To(ContainSubstring("file too large"))
 	})
 
 	It("bounds alias expansion", func() {

@@ -6,8 +6,18 @@ import (
 	"os"
 	"reflect"
 
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+)
+
+// Limits on what Parse reads. The YAML parser's time grows faster than
+// linearly with the tokens of one mapping and with flow nesting, so bound
+// both; a real experiment has a few thousand tokens at most.
+const (
+	MaxFileSize  = 1 << 20
+	MaxTokens    = 16384
+	MaxFlowDepth = 64
 )
 
 // Load reads and parses an experiment file. A file that cannot be read is
@@ -49,7 +59,16 @@ func Parse(file string, data []byte) (exp *Experiment, err error) {
 // decodeFile parses the YAML and decodes it into an Experiment; it returns
 // nil when the file is not even a YAML mapping.
 func decodeFile(file string, data []byte, errs *ErrorList) (*Experiment, *decoder) {
-	f, perr := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	if len(data) > MaxFileSize {
+		errs.add(FieldError{File: file, Line: 1, Column: 1, Msg: fmt.Sprintf("file too large: %d bytes, at most %d", len(data), MaxFileSize)})
+		return nil, nil
+	}
+	tokens := lexer.Tokenize(string(data))
+	if fe, ok := checkTokens(file, tokens); !ok {
+		errs.add(fe)
+		return nil, nil
+	}
+	f, perr := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
 	if perr != nil {
 		errs.add(syntaxError(file, perr))
 		return nil, nil
@@ -102,4 +121,31 @@ func syntaxError(file string, err error) FieldError {
 		}
 	}
 	return fe
+}
+
+// checkTokens enforces MaxTokens and MaxFlowDepth before parsing.
+func checkTokens(file string, tokens token.Tokens) (FieldError, bool) {
+	at := func(tk *token.Token, format string, args ...any) FieldError {
+		fe := FieldError{File: file, Line: 1, Column: 1, Msg: fmt.Sprintf(format, args...)}
+		if tk != nil && tk.Position != nil && tk.Position.Line > 0 {
+			fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
+		}
+		return fe
+	}
+	if len(tokens) > MaxTokens {
+		return at(tokens[MaxTokens], "file too complex: more than %d YAML tokens", MaxTokens), false
+	}
+	depth := 0
+	for _, tk := range tokens {
+		switch tk.Type {
+		case token.SequenceStartType, token.MappingStartType:
+			depth++
+			if depth > MaxFlowDepth {
+				return at(tk, "nested deeper than %d levels", MaxFlowDepth), false
+			}
+		case token.SequenceEndType, token.MappingEndType:
+			depth--
+		}
+	}
+	return FieldError{}, true
 }
