@@ -71,6 +71,8 @@ type progress struct {
 	skewSet     bool
 	methodAt    time.Duration
 	methodSeen  bool
+	afterAt     time.Duration // the steady-state check after the method began
+	afterSeen   bool
 	methodLen   time.Duration // planned length of the method
 	schedule    []time.Duration
 	active      []activeStep
@@ -98,21 +100,19 @@ func newProgress(w io.Writer, tty bool, plan *engine.Plan) *progress {
 }
 
 // plannedMethod is how long the method lasts if every step starts on
-// time: observe after the last step's start, or the end of the latest
-// timed fault, whichever is later (actions may take longer; the bar then
-// waits at 99%).
+// time: observe runs after the last step has started and every timed
+// fault has been reverted (actions may take longer; the bar then waits at
+// 99%).
 func plannedMethod(plan *engine.Plan, sched []time.Duration) time.Duration {
-	var end, last time.Duration
+	var end time.Duration
 	for i, s := range plan.Steps {
-		if sched[i] > last {
-			last = sched[i]
-		}
-		if d := s.Step.Duration.D(); d > 0 && s.Step.Fault != "" && sched[i]+d > end {
-			end = sched[i] + d
+		end = max(end, sched[i])
+		if d := s.Step.Duration.D(); d > 0 && s.Step.Fault != "" {
+			end = max(end, sched[i]+d)
 		}
 	}
-	if plan.Exp != nil && last+plan.Exp.Observe.D() > end {
-		end = last + plan.Exp.Observe.D()
+	if plan.Exp != nil {
+		end += plan.Exp.Observe.D()
 	}
 	return end
 }
@@ -179,6 +179,8 @@ func (p *progress) statusLocked() []string {
 	switch {
 	case !p.methodSeen:
 		l1.WriteString(" waiting for the steady state")
+	case p.afterSeen:
+		fmt.Fprintf(&l1, " method done in %s │ waiting for the steady state to return: %s", short(p.afterAt-p.methodAt), short(now-p.afterAt))
 	default:
 		m := now - p.methodAt
 		if p.methodLen > 0 {
@@ -287,8 +289,11 @@ func (p *progress) Event(e engine.Event) {
 	}
 	switch e.Kind {
 	case "phase":
-		if strings.HasPrefix(e.Msg, "method started") {
+		switch {
+		case strings.HasPrefix(e.Msg, "method started"):
 			p.methodAt, p.methodSeen = e.At, true
+		case strings.HasPrefix(e.Msg, "waiting for the steady state to return"):
+			p.afterAt, p.afterSeen = e.At, true
 		}
 	case "inject", "start":
 		if !p.isActiveLocked(e.Step) {

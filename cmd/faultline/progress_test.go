@@ -14,7 +14,7 @@ import (
 )
 
 // livePlan: cut at 1s for 2s, then an action 1s later, observe 3s; the
-// method is planned to last 2s + 3s = 5s.
+// method is planned to last until the cut's revert (3s) plus observe: 6s.
 func livePlan() *engine.Plan {
 	at := experiments.Duration(time.Second)
 	exp := &experiments.Experiment{Name: "live", Observe: experiments.Duration(3 * time.Second)}
@@ -42,7 +42,7 @@ var _ = Describe("live progress view", func() {
 	It("plans the method's length from the schedule", func() {
 		p := view(true)
 		Expect(p.schedule).To(Equal([]time.Duration{time.Second, 2 * time.Second}))
-		Expect(p.methodLen).To(Equal(5 * time.Second))
+		Expect(p.methodLen).To(Equal(6 * time.Second))
 	})
 
 	It("shows the time, the method's bar, a timed step's bar and the current outage's length", func() {
@@ -61,7 +61,7 @@ var _ = Describe("live progress view", func() {
 		st := p.statusLocked()
 		Expect(st).To(HaveLen(2))
 		Expect(st[0]).To(HavePrefix("T+3.0s"))
-		Expect(st[0]).To(ContainSubstring("method [████████░░░░░░░░░░░░]  40% 2.000s/5.000s"))
+		Expect(st[0]).To(ContainSubstring("method [███████░░░░░░░░░░░░░]  33% 2.000s/6.000s"))
 		Expect(st[0]).To(ContainSubstring("cut [█████░░░░░] 1.000s/2.000s"))
 		// Down from the first failed sample's start until now, not until the last sample.
 		Expect(st[1]).To(ContainSubstring("web DOWN 0.900s"))
@@ -76,6 +76,9 @@ var _ = Describe("live progress view", func() {
 		st = p.statusLocked()
 		Expect(st[0]).NotTo(ContainSubstring("cut ["))
 		Expect(st[1]).To(ContainSubstring("web ok"))
+		p.Event(engine.Event{At: 7 * time.Second, Kind: "phase", Msg: "waiting for the steady state to return"})
+		now = 7500 * time.Millisecond
+		Expect(p.statusLocked()[0]).To(ContainSubstring("method done in 6.000s │ waiting for the steady state to return: 0.500s"))
 
 		// On a terminal the status block is redrawn in place under the events.
 		s := out.String()
