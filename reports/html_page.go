@@ -28,7 +28,7 @@ code,pre{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12.5px}
 pre{background:#f8f9fa;border:1px solid var(--line);padding:8px;overflow:auto}
 svg.tl{width:100%;height:auto;display:block;font-size:11px;font-family:inherit}
 svg .up{fill:#81c995}svg .down{fill:var(--bad)}
-svg .outage{fill:#a50e0e;stroke:#5c0000;stroke-width:.5}
+svg .outage,svg .outage-group{fill:#a50e0e;stroke:#5c0000;stroke-width:.5}
 svg .outage-label{fill:#a50e0e;font-weight:600;font-size:10.5px}
 svg .step-window.fault{fill:rgba(251,188,4,.20);stroke:#e37400;stroke-width:1}
 svg .step-window.action{fill:rgba(66,133,244,.15);stroke:#1a73e8;stroke-width:1}

@@ -203,20 +203,63 @@ func strip(b *strings.Builder, r *Report, sc xScale, p Probe, y float64) {
 	b.WriteString("\n")
 	outages := verify.Outages(ss, verify.Phase{From: sc.t0, To: sc.t1})
 	tagged := outageTags(outages, sc)
-	for i, o := range outages {
-		x0 := sc.x(o.From)
-		w := math.Max(sc.x(o.To)-x0, minOutagePx)
-		d := o.Duration().Seconds()
-		fmt.Fprintf(b, `<rect class="outage" data-probe="%s" data-from="%s" data-to="%s" data-seconds="%s" x="%s" y="%s" width="%s" height="%s"><title>%s down %s from T%+.3fs (%d failed samples)</title></rect>`,
-			svgText(p.Name), trimFloat(fmt.Sprintf("%.6f", r.relT(o.From))), trimFloat(fmt.Sprintf("%.6f", r.relT(o.To))), trimFloat(fmt.Sprintf("%.6f", d)),
-			f2(x0), f1(y-2), trimFloat(fmt.Sprintf("%.3f", w)), f1(stripHeight+4), svgText(p.Name), secs(d), r.relT(o.From), o.Samples)
-		if tagged[i] {
-			fmt.Fprintf(b, `<text class="outage-label" x="%s" y="%s">%s</text>`, f1(x0), f1(y+stripHeight+stripLabels-2), secs(d))
+	if len(outages) > maxOutageMarks {
+		outageGroups(b, r, sc, p.Name, outages, tagged, y)
+	} else {
+		for i, o := range outages {
+			outageMark(b, r, sc, p.Name, o, tagged[i], y)
 		}
-		b.WriteString("\n")
 	}
 	deadlines(b, r, sc, p.Name, y-2, y+stripHeight+2)
 	b.WriteString("</g>\n")
+}
+
+// outageMark draws one outage: exact position, its duration as its width
+// (at least minOutagePx), its times in data attributes and a tooltip.
+func outageMark(b *strings.Builder, r *Report, sc xScale, probe string, o verify.Outage, tag bool, y float64) {
+	x0 := sc.x(o.From)
+	w := math.Max(sc.x(o.To)-x0, minOutagePx)
+	d := o.Duration().Seconds()
+	fmt.Fprintf(b, `<rect class="outage" data-probe="%s" data-from="%s" data-to="%s" data-seconds="%s" x="%s" y="%s" width="%s" height="%s"><title>%s down %s from T%+.3fs (%d failed samples)</title></rect>`,
+		svgText(probe), trimFloat(fmt.Sprintf("%.6f", r.relT(o.From))), trimFloat(fmt.Sprintf("%.6f", r.relT(o.To))), trimFloat(fmt.Sprintf("%.6f", d)),
+		f2(x0), f1(y-2), trimFloat(fmt.Sprintf("%.3f", w)), f1(stripHeight+4), svgText(probe), secs(d), r.relT(o.From), o.Samples)
+	if tag {
+		fmt.Fprintf(b, `<text class="outage-label" x="%s" y="%s">%s</text>`, f1(x0), f1(y+stripHeight+stripLabels-2), secs(d))
+	}
+	b.WriteString("\n")
+}
+
+// maxOutageMarks bounds the marks of one strip. A flapping probe can have
+// hundreds of thousands of outages in an hour; past this many, outages
+// whose marks would touch are drawn as one group mark covering all of
+// them (with their count and the longest), so none disappears and the
+// page stays small. Labelled outages keep marks of their own.
+const maxOutageMarks = 4000
+
+func outageGroups(b *strings.Builder, r *Report, sc xScale, probe string, outages []verify.Outage, tagged []bool, y float64) {
+	for i := 0; i < len(outages); {
+		if tagged[i] {
+			outageMark(b, r, sc, probe, outages[i], true, y)
+			i++
+			continue
+		}
+		x0 := sc.x(outages[i].From)
+		x1 := math.Max(sc.x(outages[i].To), x0+minOutagePx)
+		longest := outages[i].Duration()
+		j := i + 1
+		for ; j < len(outages) && !tagged[j] && sc.x(outages[j].From) <= x1; j++ {
+			x1 = math.Max(x1, math.Max(sc.x(outages[j].To), sc.x(outages[j].From)+minOutagePx))
+			longest = max(longest, outages[j].Duration())
+		}
+		if j == i+1 {
+			outageMark(b, r, sc, probe, outages[i], false, y)
+		} else {
+			fmt.Fprintf(b, `<rect class="outage-group" data-probe="%s" data-count="%d" data-longest="%s" x="%s" y="%s" width="%s" height="%s"><title>%d outages of %s, T%+.3fs to T%+.3fs, the longest %s</title></rect>`+"\n",
+				svgText(probe), j-i, trimFloat(fmt.Sprintf("%.6f", longest.Seconds())), f2(x0), f1(y-2), f2(x1-x0), f1(stripHeight+4),
+				j-i, svgText(probe), r.relT(outages[i].From), r.relT(outages[j-1].To), secs(longest.Seconds()))
+		}
+		i = j
+	}
 }
 
 // outageTags picks which outages get a duration label: the longest first,
