@@ -128,7 +128,8 @@ chmod +x "$R/init"
 cp -r "$GUEST_SRC/www/." "$R/www/"
 chmod +x "$R"/www/cgi-bin/*
 cp "$GUEST_SRC/notify" "$R/sbin/vrrp-notify"
-chmod +x "$R/sbin/vrrp-notify"
+cp "$GUEST_SRC/writer" "$R/sbin/fl-writer"
+chmod +x "$R/sbin/vrrp-notify" "$R/sbin/fl-writer"
 echo "root:x:0:0:root:/:/bin/sh" >"$R/etc/passwd"
 echo "root:x:0:" >"$R/etc/group"
 
