@@ -112,7 +112,12 @@ func (f *linkFlap) setDown(h *netlink.Handle, devs []netlink.Link) error {
 func (f *linkFlap) run(ctx context.Context, h *netlink.Handle, devs []netlink.Link, start time.Time, before NetnsSnapshot, done chan struct{}) {
 	defer close(done)
 	var err error
-	defer func() { f.flapErr = err }()
+	defer func() {
+		// An error caused by Revert stopping us is no error: Revert restores.
+		if ctx.Err() == nil {
+			f.flapErr = err
+		}
+	}()
 	for i := 0; i < f.count; i++ {
 		cycle := start.Add(time.Duration(i) * f.period)
 		if i > 0 {
