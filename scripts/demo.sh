@@ -33,6 +33,7 @@ for name in "${ORDER[@]}"; do
 	[[ -f $file ]] || { echo "no experiment $file" >&2; worst=$((worst > 2 ? worst : 2)); continue; }
 	echo
 	echo "=== faultline run $file"
+	rm -rf "${OUT:?}/$name"
 	bin/faultline run --no-progress --out "$OUT/$name" "$file"
 	rc=$?
 	verdict=$(grep -m1 -E '^## ' "$OUT/$name/summary.md" 2>/dev/null | sed 's/^## [^A-Z]*//')

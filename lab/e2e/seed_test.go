@@ -1,0 +1,116 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+// seedRun is one experiment of experiments/examples/seed and the bounds
+// this suite holds its web probe to (the experiment's own verdicts are
+// asserted through its exit status).
+type seedRun struct {
+	name            string
+	minAvailability float64 // percent, over the whole run
+	maxOutage       time.Duration
+	timeout         time.Duration
+}
+
+// seedRuns: the reference scenario in the order of its sentences.
+var seedRuns = []seedRun{
+	{name: "cut-nic", minAvailability: 80, maxOutage: 3 * time.Second, timeout: 2 * time.Minute},
+	{name: "kill-switch", minAvailability: 85, maxOutage: 6 * time.Second, timeout: 4 * time.Minute},
+	{name: "kill-server-a", minAvailability: 90, maxOutage: 3 * time.Second, timeout: 4 * time.Minute},
+	{name: "migrate-web-b", minAvailability: 99, maxOutage: time.Second, timeout: 3 * time.Minute},
+}
+
+// report is the part of a run's report.json this suite reads.
+type report struct {
+	Status   string `json:"status"`
+	Exit     int    `json:"exit"`
+	Verdicts []struct {
+		Name     string `json:"name"`
+		Kind     string `json:"kind"`
+		Measured string `json:"measured"`
+		Passed   bool   `json:"passed"`
+		Detail   string `json:"detail"`
+	} `json:"verdicts"`
+	Probes []probeReport `json:"probes"`
+}
+
+type probeReport struct {
+	Name         string  `json:"name"`
+	Samples      int     `json:"samples"`
+	Availability float64 `json:"availability"`
+	MaxOutage    float64 `json:"maxOutage"`
+}
+
+func (r *report) probe(name string) *probeReport {
+	for i := range r.Probes {
+		if r.Probes[i].Name == name {
+			return &r.Probes[i]
+		}
+	}
+	return nil
+}
+
+func (r *report) failures() string {
+	var out []string
+	for _, v := range r.Verdicts {
+		if !v.Passed {
+			out = append(out, v.Name+": measured "+v.Measured+" "+v.Detail)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// repoRoot is the module's root (this file is lab/e2e/seed_test.go).
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+var faultlineBin string
+
+// buildFaultline builds the CLI once per suite, as scripts/demo.sh does.
+func buildFaultline(ctx context.Context) {
+	if faultlineBin != "" {
+		return
+	}
+	bin := filepath.Join(GinkgoT().TempDir(), "faultline")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "libvirt_dlopen", "-o", bin, "./cmd/faultline")
+	cmd.Dir = repoRoot()
+	out, err := cmd.CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), "go build: %s", out)
+	faultlineBin = bin
+}
+
+// runSeed runs experiments/examples/seed/NAME.yaml against the lab and
+// returns its report.json.
+func runSeed(ctx context.Context, name string) *report {
+	buildFaultline(ctx)
+	out := filepath.Join(GinkgoT().TempDir(), name)
+	cmd := exec.CommandContext(ctx, faultlineBin, "run", "--no-progress", "--out", out,
+		filepath.Join("experiments", "examples", "seed", name+".yaml"))
+	cmd.Dir = repoRoot()
+	cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		Fail("faultline run " + name + ": " + err.Error())
+	}
+	raw, rerr := os.ReadFile(filepath.Join(out, "report.json"))
+	Expect(rerr).NotTo(HaveOccurred(), "faultline run %s wrote no report (%v)", name, err)
+	var r report
+	Expect(json.Unmarshal(raw, &r)).To(Succeed())
+	return &r
+}
