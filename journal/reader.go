@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/faultline/faultline/faults"
@@ -27,6 +27,8 @@ type Run struct {
 	// Truncated is set when the last line was incomplete (a run still
 	// writing, or one that was killed).
 	Truncated bool
+
+	lines map[string][]*samplesLine // per probe, decoded at the end into one slice
 }
 
 // ReadFile reads a journal file.
@@ -47,7 +49,8 @@ func ReadFile(path string) (*Run, error) {
 // Read parses a journal. A torn last line is tolerated; any other bad line
 // is an error naming its line number.
 func Read(in io.Reader) (*Run, error) {
-	r := &Run{Phases: map[string]time.Duration{}, Samples: map[string][]probes.Sample{}}
+	r := &Run{Phases: map[string]time.Duration{}, Samples: map[string][]probes.Sample{},
+		lines: map[string][]*samplesLine{}}
 	br := bufio.NewReaderSize(in, 1<<20)
 	lineNo := 0
 	sawHeader := false
@@ -79,9 +82,28 @@ func Read(in io.Reader) (*Run, error) {
 	if r.Header.Run == "" {
 		return nil, fmt.Errorf("no run header: not a faultline journal")
 	}
+	// One allocation per probe: appending line by line would copy an
+	// hour of 1 kHz samples several times over.
+	for p, ls := range r.lines {
+		n := 0
+		for _, l := range ls {
+			n += len(l.K)
+		}
+		all := make([]probes.Sample, n)
+		at := 0
+		for _, l := range ls {
+			l.decodeInto(all[at : at+len(l.K)])
+			at += len(l.K)
+		}
+		r.Samples[p] = all
+	}
+	r.lines = nil
 	for p := range r.Samples {
 		s := r.Samples[p]
-		sort.SliceStable(s, func(i, j int) bool { return s[i].Start < s[j].Start })
+		// Samples of one probe are written in order; sort only if not.
+		if !slices.IsSortedFunc(s, byStart) {
+			slices.SortStableFunc(s, byStart)
+		}
 	}
 	return r, nil
 }
@@ -112,15 +134,14 @@ func (r *Run) parseLine(line []byte) error {
 		}
 		r.Steps = append(r.Steps, s)
 	case "s":
-		var l samplesLine
-		if err := json.Unmarshal(line, &l); err != nil {
-			return err
-		}
-		ss, err := l.decode()
+		l, err := parseSamplesLine(line)
 		if err != nil {
 			return err
 		}
-		r.Samples[l.P] = append(r.Samples[l.P], ss...)
+		if err := l.check(); err != nil {
+			return err
+		}
+		r.lines[l.P] = append(r.lines[l.P], l)
 	case "abort":
 		var a AbortRec
 		if err := json.Unmarshal(line, &a); err != nil {
@@ -220,4 +241,14 @@ func (r *Run) OpenUndos() []OpenUndo {
 		}
 	}
 	return out
+}
+
+func byStart(a, b probes.Sample) int {
+	switch {
+	case a.Start < b.Start:
+		return -1
+	case a.Start > b.Start:
+		return 1
+	}
+	return 0
 }

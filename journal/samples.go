@@ -78,39 +78,64 @@ func (b *sampleBatch) line() ([]byte, error) {
 	return marshalLine(l)
 }
 
+// check reports a line whose arrays disagree in length.
+func (l *samplesLine) check() error {
+	if n := len(l.K); len(l.D) != n || len(l.L) != n {
+		return fmt.Errorf("samples line for %s second %d: %d flags, %d starts, %d latencies", l.P, l.S, n, len(l.D), len(l.L))
+	}
+	return nil
+}
+
 // decode expands a samples line back into samples.
 func (l *samplesLine) decode() ([]probes.Sample, error) {
-	n := len(l.K)
-	if len(l.D) != n || len(l.L) != n {
-		return nil, fmt.Errorf("samples line for %s second %d: %d flags, %d starts, %d latencies", l.P, l.S, n, len(l.D), len(l.L))
+	if err := l.check(); err != nil {
+		return nil, err
 	}
-	out := make([]probes.Sample, n)
+	out := make([]probes.Sample, len(l.K))
+	l.decodeInto(out)
+	return out, nil
+}
+
+// decodeInto expands a checked line into out (len(out) == len(l.K)).
+func (l *samplesLine) decodeInto(out []probes.Sample) {
+	n := len(l.K)
 	prev := l.S * 1e6
-	lastDetail := ""
 	for i := 0; i < n; i++ {
 		us := prev + l.D[i]
 		if i > 0 {
 			us += l.I
 		}
 		prev = us
-		s := probes.Sample{
+		out[i] = probes.Sample{
 			Start:   time.Duration(us) * time.Microsecond,
 			OK:      l.K[i] == '1',
 			Latency: time.Duration(l.L[i]) * time.Microsecond,
 			Value:   l.V,
 		}
-		if v, ok := l.X[strconv.Itoa(i)]; ok {
-			s.Value = v
-		}
-		if d, ok := l.E[strconv.Itoa(i)]; ok {
-			lastDetail = d
-		}
-		if s.OK {
-			lastDetail = ""
-		} else {
-			s.Detail = lastDetail
-		}
-		out[i] = s
 	}
-	return out, nil
+	for k, v := range l.X {
+		if i, err := strconv.Atoi(k); err == nil && i >= 0 && i < n {
+			out[i].Value = v
+		}
+	}
+	if len(l.E) > 0 {
+		details := make([]string, n)
+		for k, d := range l.E {
+			if i, err := strconv.Atoi(k); err == nil && i >= 0 && i < n {
+				details[i] = d
+			}
+		}
+		// A detail holds for the failed samples after it, until an ok sample.
+		last := ""
+		for i := range out {
+			if details[i] != "" {
+				last = details[i]
+			}
+			if out[i].OK {
+				last = ""
+			} else {
+				out[i].Detail = last
+			}
+		}
+	}
 }
