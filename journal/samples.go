@@ -86,16 +86,6 @@ func (l *samplesLine) check() error {
 	return nil
 }
 
-// decode expands a samples line back into samples.
-func (l *samplesLine) decode() ([]probes.Sample, error) {
-	if err := l.check(); err != nil {
-		return nil, err
-	}
-	out := make([]probes.Sample, len(l.K))
-	l.decodeInto(out)
-	return out, nil
-}
-
 // decodeInto expands a checked line into out (len(out) == len(l.K)).
 func (l *samplesLine) decodeInto(out []probes.Sample) {
 	n := len(l.K)
