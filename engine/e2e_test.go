@@ -68,7 +68,7 @@ func verdict(res *engine.Result, kind string) verify.Verdict {
 var _ = Describe("a run against real namespaces", Serial, func() {
 	It("measures a 2 s NIC cut within 20 ms, exits 1 over a 1s bound, and leaves the network as it was", func() {
 		t := newMiniTopo()
-		before := t.snapshot()
+		before := t.Snapshot()
 		res := run(context.Background(), cutNIC(t, "1s", ""))
 		Expect(res.Err).NotTo(HaveOccurred())
 		Expect(res.Exit).To(Equal(engine.ExitFailed), "a 1s bound must fail a 2s cut")
@@ -76,7 +76,7 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 		GinkgoWriter.Printf("measured outage %.4fs for a 2s cut\n", mo.Value)
 		Expect(math.Abs(mo.Value-2.0)).To(BeNumerically("<=", 0.020), "measured %s", mo.Measured)
 		Expect(verdict(res, "never").Passed).To(BeTrue(), "the cut really took effect")
-		expectSameSnapshots(before, t.snapshot())
+		expectSameSnapshots(before, t.Snapshot())
 
 		// The report of the journal gives the run's verdict.
 		rep := reports.Build(res.Journal)
@@ -88,16 +88,16 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 
 	It("exits 0 when the bound is 3s", func() {
 		t := newMiniTopo()
-		before := t.snapshot()
+		before := t.Snapshot()
 		res := run(context.Background(), cutNIC(t, "3s", "  - {probe: web, reaches: ok, within: 100ms, after: cut.end}\n"))
 		Expect(res.Err).NotTo(HaveOccurred())
 		Expect(res.Exit).To(Equal(engine.ExitPassed), "verdicts: %+v", res.Verdicts)
-		expectSameSnapshots(before, t.snapshot())
+		expectSameSnapshots(before, t.Snapshot())
 	})
 
 	It("aborts on a signal, reverts at once and exits 3", func() {
 		t := newMiniTopo()
-		before := t.snapshot()
+		before := t.Snapshot()
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() { time.Sleep(1200 * time.Millisecond); cancel() }() // mid-cut
 		start := time.Now()
@@ -106,7 +106,7 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 		Expect(res.Status).To(Equal(journal.StatusAborted))
 		Expect(time.Since(start)).To(BeNumerically("<", 2500*time.Millisecond), "the abort must not wait for the cut to end")
 		Expect(res.Journal.OpenUndos()).To(BeEmpty())
-		expectSameSnapshots(before, t.snapshot())
+		expectSameSnapshots(before, t.Snapshot())
 	})
 
 	It("injects nothing and exits 3 when the steady state does not hold", func() {
@@ -125,12 +125,12 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 
 	It("stops on abortWhen, reverting everything", func() {
 		t := newMiniTopo()
-		before := t.snapshot()
+		before := t.Snapshot()
 		exp := cutNIC(t, "3s", "abortWhen:\n  - {probe: web, outageLongerThan: 400ms}\n")
 		res := run(context.Background(), exp)
 		Expect(res.Exit).To(Equal(engine.ExitAborted))
 		Expect(res.Journal.Aborts).NotTo(BeEmpty())
 		Expect(res.Journal.Aborts[0].Reason).To(ContainSubstring("web"))
-		expectSameSnapshots(before, t.snapshot())
+		expectSameSnapshots(before, t.Snapshot())
 	})
 })

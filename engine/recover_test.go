@@ -23,7 +23,7 @@ import (
 var _ = Describe("recover", Serial, func() {
 	It("reverts the open undo records of a run that died, once, and closes them", func() {
 		t := newMiniTopo()
-		before := t.snapshot()
+		before := t.Snapshot()
 		state := GinkgoT().TempDir()
 		out := GinkgoT().TempDir()
 
@@ -62,7 +62,7 @@ var _ = Describe("recover", Serial, func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(acts).To(HaveLen(1))
 		Expect(acts[0].Outcome).To(Equal("reverted"))
-		expectSameSnapshots(before, t.snapshot())
+		expectSameSnapshots(before, t.Snapshot())
 
 		// Idempotent: nothing left to do, the pointer is gone, the journal says who reverted.
 		acts, err = engine.Recover(ctx, state, nil, false)

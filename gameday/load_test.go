@@ -7,13 +7,14 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/gameday"
+	"github.com/faultline/faultline/internal/nettest"
 
 	_ "github.com/faultline/faultline/faults/netfault"
 )
 
 // offline builds experiment files that validate without any namespace.
 func offline(name string) string {
-	p := &pair{Client: "fl-none-c", Server: "fl-none-s"}
+	p := &pair{&nettest.Topo{Client: "fl-none-c", Server: "fl-none-s"}}
 	return p.expYAML(name, "300ms", "1s", "labels: {team: platform}\nabortWhen:\n  - {probe: web, outageLongerThan: 5s}\n")
 }
 

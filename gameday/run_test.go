@@ -51,7 +51,7 @@ func statuses(s *gameday.Summary) []string {
 var _ = Describe("a game day of netns experiments", Serial, func() {
 	It("runs in order with the cooldown, merges JUnit, and the worst exit code wins", func() {
 		p := newPair()
-		before := p.snapshot()
+		before := p.Snapshot()
 		dir := GinkgoT().TempDir()
 		gd := loadGD(dir, `version: 1
 name: three
@@ -110,7 +110,7 @@ requires:
 		Expect(err).NotTo(HaveOccurred())
 		Expect(back.Exit).To(Equal(3))
 		Expect(back.Experiments).To(HaveLen(3))
-		expectSameSnapshots(before, p.snapshot())
+		expectSameSnapshots(before, p.Snapshot())
 	})
 
 	It("stops on the first failure with stopOnFailure, and an invalid preflight outranks it", func() {

@@ -73,7 +73,7 @@ next:
 var _ = Describe("serve", Serial, func() {
 	It("runs on its schedule, keeps the history, serves it and metrics that parse and carry the measured values", func() {
 		p := newPair()
-		before := p.snapshot()
+		before := p.Snapshot()
 		h := &hook{}
 		hookSrv := httptest.NewServer(h)
 		DeferCleanup(hookSrv.Close)
@@ -116,7 +116,7 @@ notify: {webhook: "`+hookSrv.URL+`"}
 		cancel()
 		Eventually(served, "10s").Should(Receive(BeNil()))
 		stopped = true
-		expectSameSnapshots(before, p.snapshot())
+		expectSameSnapshots(before, p.Snapshot())
 
 		// After the stop, the metrics and the history agree exactly.
 		runs := finishedRuns(history)
@@ -168,7 +168,7 @@ notify: {webhook: "`+hookSrv.URL+`"}
 
 	It("stops on SIGTERM during a run, reverting it: nothing stays injected", func() {
 		p := newPair()
-		before := p.snapshot()
+		before := p.Snapshot()
 		dir := GinkgoT().TempDir()
 		writeFiles(dir, map[string]string{
 			"long.yaml": p.expYAML("long", "5s", "10s", ""),
@@ -198,7 +198,7 @@ notify: {webhook: "`+hookSrv.URL+`"}
 		Eventually(exited, "10s").Should(Receive(BeNil()), "a clean exit")
 		GinkgoWriter.Printf("stopped %s after SIGTERM\n", time.Since(start))
 		Expect(p.serverLinkDown()).To(BeFalse())
-		expectSameSnapshots(before, p.snapshot())
+		expectSameSnapshots(before, p.Snapshot())
 
 		runs := finishedRuns(history)
 		Expect(runs).To(HaveLen(1))
