@@ -56,12 +56,7 @@ func (f *linkFlap) Describe() string {
 }
 
 func (f *linkFlap) Prepare(ctx context.Context) (faults.Undo, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.prepareLocked(ctx, f.scope); err != nil {
-		return faults.Undo{}, fmt.Errorf("%s: prepare: %w", KindLinkFlap, err)
-	}
-	return f.undoLocked(KindLinkFlap)
+	return f.prepare(ctx, KindLinkFlap, f.scope)
 }
 
 // Inject takes the links down and starts the rest of the cycles. Injecting

@@ -3,6 +3,7 @@ package netfault
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -96,6 +97,61 @@ func (c *linkCore) prepareLocked(ctx context.Context, scope func(NetnsSnapshot) 
 	only := full.Only(names)
 	c.before = &only
 	return nil
+}
+
+// prepare is Prepare of every link and switch fault: snapshot, then the
+// undo record.
+func (c *linkCore) prepare(ctx context.Context, kind string, scope func(NetnsSnapshot) ([]string, error)) (faults.Undo, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.prepareLocked(ctx, scope); err != nil {
+		return faults.Undo{}, fmt.Errorf("%s: prepare: %w", kind, err)
+	}
+	return c.undoLocked(kind)
+}
+
+// inject is Inject of the link and switch faults: it prepares when Prepare
+// was skipped (there must be a snapshot to revert to), then lets act change
+// the links through the namespace's handle.
+func (c *linkCore) inject(ctx context.Context, kind string, scope func(NetnsSnapshot) ([]string, error), act func(*netlink.Handle) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.before == nil {
+		if err := c.prepareLocked(ctx, scope); err != nil {
+			return fmt.Errorf("%s: %w", kind, err)
+		}
+	}
+	h, err := c.handleLocked()
+	if err != nil {
+		return fmt.Errorf("%s: %w", kind, err)
+	}
+	c.injected = true
+	if err := act(h); err != nil {
+		return fmt.Errorf("%s: %w", kind, err)
+	}
+	return nil
+}
+
+// revert is Revert of the link and switch faults.
+func (c *linkCore) revert(ctx context.Context, kind string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.restoreLocked(ctx); err != nil {
+		return fmt.Errorf("%s revert: %w", kind, err)
+	}
+	return nil
+}
+
+// setEach calls set on each named link and reports every failure, not just
+// the first: a half-applied fault should say which links it missed.
+func (c *linkCore) setEach(names []string, op string, set func(netlink.Link) error) error {
+	var errs []error
+	for _, n := range names {
+		if err := set(c.link(n)); err != nil {
+			errs = append(errs, linkErr(c.netns, n, op, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (c *linkCore) undoLocked(kind string) (faults.Undo, error) {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vishvananda/netlink"
+
 	"github.com/faultline/faultline/faults"
 )
 
@@ -57,12 +59,7 @@ func (f *linkDown) Preflight(ctx context.Context) error {
 }
 
 func (f *linkDown) Prepare(ctx context.Context) (faults.Undo, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.prepareLocked(ctx, f.scope); err != nil {
-		return faults.Undo{}, fmt.Errorf("%s: prepare: %w", KindLinkDown, err)
-	}
-	return f.undoLocked(KindLinkDown)
+	return f.prepare(ctx, KindLinkDown, f.scope)
 }
 
 func (f *linkDown) scope(s NetnsSnapshot) ([]string, error) {
@@ -70,38 +67,14 @@ func (f *linkDown) scope(s NetnsSnapshot) ([]string, error) {
 }
 
 func (f *linkDown) Inject(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.before == nil {
-		if err := f.prepareLocked(ctx, f.scope); err != nil {
-			return fmt.Errorf("%s: %w", KindLinkDown, err)
-		}
-	}
-	h, err := f.handleLocked()
-	if err != nil {
-		return fmt.Errorf("%s: %w", KindLinkDown, err)
-	}
-	f.injected = true
-	var errs []error
-	for _, n := range f.links {
-		if err := h.LinkSetDown(f.link(n)); err != nil {
-			errs = append(errs, linkErr(f.netns, n, "set down", err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%s: %w", KindLinkDown, err)
-	}
-	return nil
+	return f.inject(ctx, KindLinkDown, f.scope, func(h *netlink.Handle) error {
+		return f.setEach(f.links, "set down", h.LinkSetDown)
+	})
 }
 
 // Revert brings the links up and restores addresses and routes.
 func (f *linkDown) Revert(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.restoreLocked(ctx); err != nil {
-		return fmt.Errorf("%s revert: %w", KindLinkDown, err)
-	}
-	return nil
+	return f.revert(ctx, KindLinkDown)
 }
 
 func linkIDs(netns string, links []string) []string {
@@ -115,19 +88,13 @@ func linkIDs(netns string, links []string) []string {
 // linkPreflight checks, without changing anything, that the namespace and
 // the links exist.
 func linkPreflight(ctx context.Context, netns string, links []string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	h, err := openLinkHandle(netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	var errs []error
-	for _, n := range links {
-		if _, err := linkFind(h, netns, n); err != nil {
-			errs = append(errs, err)
+	return withLinkHandle(ctx, netns, func(h *netlink.Handle) error {
+		var errs []error
+		for _, n := range links {
+			if _, err := linkFind(h, netns, n); err != nil {
+				errs = append(errs, err)
+			}
 		}
-	}
-	return errors.Join(errs...)
+		return errors.Join(errs...)
+	})
 }

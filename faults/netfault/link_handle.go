@@ -1,6 +1,7 @@
 package netfault
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -27,6 +28,20 @@ func openLinkHandle(netns string) (*netlink.Handle, error) {
 		return nil, linkNsErr(netns, fmt.Errorf("netlink handle: %w", err))
 	}
 	return h, nil
+}
+
+// withLinkHandle runs fn with a handle of its own on the namespace, for the
+// reads (preflight, snapshot) that need no fault's lock or recorded state.
+func withLinkHandle(ctx context.Context, netns string, fn func(*netlink.Handle) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	h, err := openLinkHandle(netns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return fn(h)
 }
 
 // linkNetnsInode identifies the namespace now, so a revert can tell it from a

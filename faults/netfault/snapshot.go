@@ -108,15 +108,13 @@ const snapshotRouteFlags = unix.RTNH_F_ONLINK
 // namespace ("" or "host" for the host) so a later snapshot can be compared
 // with it.
 func SnapshotNetns(ctx context.Context, netns string) (NetnsSnapshot, error) {
-	if err := ctx.Err(); err != nil {
-		return NetnsSnapshot{}, err
-	}
-	h, err := openLinkHandle(netns)
-	if err != nil {
-		return NetnsSnapshot{}, err
-	}
-	defer h.Close()
-	return snapshotTake(ctx, h, netns)
+	var s NetnsSnapshot
+	err := withLinkHandle(ctx, netns, func(h *netlink.Handle) error {
+		var err error
+		s, err = snapshotTake(ctx, h, netns)
+		return err
+	})
+	return s, err
 }
 
 // snapshotTake reads the whole state of the namespace behind h.

@@ -3,8 +3,9 @@ package netfault
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/faultline/faultline/faults"
 )
@@ -49,12 +50,7 @@ func (f *switchDown) Preflight(ctx context.Context) error {
 }
 
 func (f *switchDown) Prepare(ctx context.Context) (faults.Undo, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.prepareLocked(ctx, f.scope); err != nil {
-		return faults.Undo{}, fmt.Errorf("%s: prepare: %w", KindSwitchDown, err)
-	}
-	return f.undoLocked(KindSwitchDown)
+	return f.prepare(ctx, KindSwitchDown, f.scope)
 }
 
 func (f *switchDown) scope(s NetnsSnapshot) ([]string, error) {
@@ -66,38 +62,16 @@ func (f *switchDown) scope(s NetnsSnapshot) ([]string, error) {
 	return append([]string{f.bridge}, ports...), nil
 }
 
+// Inject sets the ports down before the bridge; the ports are known only
+// once scope has run, so the list is built inside act.
 func (f *switchDown) Inject(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.before == nil {
-		if err := f.prepareLocked(ctx, f.scope); err != nil {
-			return fmt.Errorf("%s: %w", KindSwitchDown, err)
-		}
-	}
-	h, err := f.handleLocked()
-	if err != nil {
-		return fmt.Errorf("%s: %w", KindSwitchDown, err)
-	}
-	f.injected = true
-	var errs []error
-	for _, n := range append(append([]string{}, f.ports...), f.bridge) {
-		if err := h.LinkSetDown(f.link(n)); err != nil {
-			errs = append(errs, linkErr(f.netns, n, "set down", err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%s: %w", KindSwitchDown, err)
-	}
-	return nil
+	return f.inject(ctx, KindSwitchDown, f.scope, func(h *netlink.Handle) error {
+		return f.setEach(append(append([]string{}, f.ports...), f.bridge), "set down", h.LinkSetDown)
+	})
 }
 
 // Revert restores the admin state of the bridge and each port, addresses
 // and routes.
 func (f *switchDown) Revert(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.restoreLocked(ctx); err != nil {
-		return fmt.Errorf("%s revert: %w", KindSwitchDown, err)
-	}
-	return nil
+	return f.revert(ctx, KindSwitchDown)
 }

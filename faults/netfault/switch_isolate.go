@@ -3,9 +3,10 @@ package netfault
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/faultline/faultline/faults"
 )
@@ -55,12 +56,7 @@ func (f *switchIsolate) Preflight(ctx context.Context) error {
 }
 
 func (f *switchIsolate) Prepare(ctx context.Context) (faults.Undo, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.prepareLocked(ctx, f.scope); err != nil {
-		return faults.Undo{}, fmt.Errorf("%s: prepare: %w", KindSwitchIsolate, err)
-	}
-	return f.undoLocked(KindSwitchIsolate)
+	return f.prepare(ctx, KindSwitchIsolate, f.scope)
 }
 
 func (f *switchIsolate) scope(s NetnsSnapshot) ([]string, error) {
@@ -74,37 +70,13 @@ func (f *switchIsolate) scope(s NetnsSnapshot) ([]string, error) {
 }
 
 func (f *switchIsolate) Inject(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.before == nil {
-		if err := f.prepareLocked(ctx, f.scope); err != nil {
-			return fmt.Errorf("%s: %w", KindSwitchIsolate, err)
-		}
-	}
-	h, err := f.handleLocked()
-	if err != nil {
-		return fmt.Errorf("%s: %w", KindSwitchIsolate, err)
-	}
-	f.injected = true
-	var errs []error
-	for _, n := range f.ports {
-		if err := h.LinkSetNoMaster(f.link(n)); err != nil {
-			errs = append(errs, linkErr(f.netns, n, "detach", err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%s: %w", KindSwitchIsolate, err)
-	}
-	return nil
+	return f.inject(ctx, KindSwitchIsolate, f.scope, func(h *netlink.Handle) error {
+		return f.setEach(f.ports, "detach", h.LinkSetNoMaster)
+	})
 }
 
 // Revert reattaches the ports to the bridge and restores their settings,
 // admin state, addresses and routes.
 func (f *switchIsolate) Revert(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.restoreLocked(ctx); err != nil {
-		return fmt.Errorf("%s revert: %w", KindSwitchIsolate, err)
-	}
-	return nil
+	return f.revert(ctx, KindSwitchIsolate)
 }

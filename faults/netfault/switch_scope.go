@@ -61,23 +61,17 @@ func switchCheckPorts(netns, bridge string, s NetnsSnapshot, want []string) erro
 // switchPreflight reads the namespace's links (nothing else) and checks
 // the bridge and, when given, the ports.
 func switchPreflight(ctx context.Context, netns, bridge string, ports []string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	h, err := openLinkHandle(netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	links, err := h.LinkList()
-	if err != nil {
-		return fmt.Errorf("list links in %s: %w", linkNsLabel(netns), err)
-	}
-	s := switchLinksOnly(links)
-	if _, err := switchBridgePorts(netns, bridge, s); err != nil {
-		return err
-	}
-	return switchCheckPorts(netns, bridge, s, ports)
+	return withLinkHandle(ctx, netns, func(h *netlink.Handle) error {
+		links, err := h.LinkList()
+		if err != nil {
+			return fmt.Errorf("list links in %s: %w", linkNsLabel(netns), err)
+		}
+		s := switchLinksOnly(links)
+		if _, err := switchBridgePorts(netns, bridge, s); err != nil {
+			return err
+		}
+		return switchCheckPorts(netns, bridge, s, ports)
+	})
 }
 
 // switchLinksOnly is a snapshot of links alone, enough for membership checks.
