@@ -110,6 +110,7 @@ var _ = Describe("the seed lab", Ordered, func() {
 		if why := missing(); why != "" {
 			Skip("lab e2e: " + why)
 		}
+		buildFaultline(ctx)
 		DeferCleanup(func(ctx SpecContext) { _ = lab.Down(ctx) }, NodeTimeout(time.Minute))
 		var err error
 		status, err = lab.Up(ctx, lab.Seed(), lab.Options{Progress: GinkgoWriter})

@@ -81,12 +81,16 @@ func repoRoot() string {
 
 var faultlineBin string
 
-// buildFaultline builds the CLI once per suite, as scripts/demo.sh does.
+// buildFaultline builds the CLI once per suite, as scripts/demo.sh does
+// (from BeforeAll, so that the binary outlives every spec).
 func buildFaultline(ctx context.Context) {
 	if faultlineBin != "" {
 		return
 	}
-	bin := filepath.Join(GinkgoT().TempDir(), "faultline")
+	dir, err := os.MkdirTemp("", "fl-e2e-bin-")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(os.RemoveAll, dir) // called from BeforeAll: after the last spec
+	bin := filepath.Join(dir, "faultline")
 	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "libvirt_dlopen", "-o", bin, "./cmd/faultline")
 	cmd.Dir = repoRoot()
 	out, err := cmd.CombinedOutput()
