@@ -21,8 +21,8 @@ import (
 // htb's direct_packets_stat is a packet counter, not configuration.
 func tfTestQdiscs(ns, dev string) string {
 	GinkgoHelper()
-	out := tfTestRun("tc", "-n", ns, "qdisc", "show", "dev", dev) +
-		tfTestRun("tc", "-n", ns, "class", "show", "dev", dev)
+	out := testRun("tc", "-n", ns, "qdisc", "show", "dev", dev) +
+		testRun("tc", "-n", ns, "class", "show", "dev", dev)
 	return regexp.MustCompile(`direct_packets_stat \d+`).ReplaceAllString(out, "direct_packets_stat N")
 }
 
@@ -48,8 +48,8 @@ func tfTestQdiscBytes(ns, dev string) uint64 {
 // tfTestPair is a veth between a (198.18.1.1) and b (198.18.1.2).
 func tfTestPair() (string, string) {
 	GinkgoHelper()
-	a, b := tfTestNetns("a"), tfTestNetns("b")
-	tfTestVeth(a, "eth0", "198.18.1.1/24", b, "eth0", "198.18.1.2/24")
+	a, b := testNetns("a"), testNetns("b")
+	testVeth(a, "eth0", "198.18.1.1/24", b, "eth0", "198.18.1.2/24")
 	return a, b
 }
 
@@ -61,7 +61,7 @@ var _ = Describe("net.bandwidth", Label("traffic"), func() {
 		before := tfTestQdiscs(a, "eth0")
 		Expect(before).To(ContainSubstring("noqueue 0: root"))
 
-		f := tfTestNew("net.bandwidth", map[string]any{"netns": a, "link": "eth0", "rate": "2mbit"})
+		f := testFault("net.bandwidth", map[string]any{"netns": a, "link": "eth0", "rate": "2mbit"})
 		Expect(f.Targets()).To(ConsistOf(faults.Target{Kind: "qdisc", ID: "netns:" + a + "/eth0 root"}))
 		Expect(f.(faults.Preflighter).Preflight(ctx)).To(Succeed())
 		undo, err := f.Prepare(ctx)
@@ -106,7 +106,7 @@ var _ = Describe("net.bandwidth", Label("traffic"), func() {
 			}
 			before := tfTestQdiscs(a, "eth0")
 
-			f := tfTestNew("net.bandwidth", map[string]any{"netns": a, "link": "eth0", "rate": "1mbit", "burst": "16kb", "latency": "20ms"})
+			f := testFault("net.bandwidth", map[string]any{"netns": a, "link": "eth0", "rate": "1mbit", "burst": "16kb", "latency": "20ms"})
 			undo, err := f.Prepare(ctx)
 			Expect(err).NotTo(HaveOccurred())
 			DeferCleanup(func() { Expect(f.Revert(ctx)).To(Succeed()) })
@@ -137,11 +137,11 @@ var _ = Describe("net.bandwidth", Label("traffic"), func() {
 
 	It("leaves alone a root it did not install", func() {
 		a, _ := tfTestPair()
-		f := tfTestNew("net.bandwidth", map[string]any{"netns": a, "link": "eth0", "rate": "1mbit"})
+		f := testFault("net.bandwidth", map[string]any{"netns": a, "link": "eth0", "rate": "1mbit"})
 		_, err := f.Prepare(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(f.Inject(ctx)).To(Succeed())
-		tfTestRun("tc", "-n", a, "qdisc", "replace", "dev", "eth0", "root", "handle", "3:", "pfifo", "limit", "10")
+		testRun("tc", "-n", a, "qdisc", "replace", "dev", "eth0", "root", "handle", "3:", "pfifo", "limit", "10")
 		after := tfTestQdiscs(a, "eth0")
 		Expect(f.Revert(ctx)).To(Succeed())
 		Expect(tfTestQdiscs(a, "eth0")).To(Equal(after))

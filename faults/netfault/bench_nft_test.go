@@ -51,7 +51,7 @@ func BenchmarkNftPartitionLibraryVsFork(b *testing.B) {
 		b.Skip("nft not installed")
 	}
 	ctx := context.Background()
-	ns := tfTestName("bn")
+	ns := testName("bn")
 	if err := nsutil.Create(ns); err != nil {
 		b.Fatal(err)
 	}

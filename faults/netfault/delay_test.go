@@ -18,12 +18,7 @@ import (
 // (served in toNS) takes: one round trip.
 func tfTestConnectTime(fromNS, toNS, addr string) time.Duration {
 	GinkgoHelper()
-	var ln net.Listener
-	Expect(nsutil.Do(toNS, func() error {
-		var err error
-		ln, err = net.Listen("tcp", addr)
-		return err
-	})).To(Succeed())
+	ln := testListen(toNS, "tcp", addr)
 	defer ln.Close()
 	var took time.Duration
 	Expect(nsutil.Do(fromNS, func() error {
@@ -45,7 +40,7 @@ var _ = Describe("net.delay", Label("traffic"), func() {
 		a, b := tfTestPair()
 		before := tfTestQdiscs(a, "eth0")
 
-		f := tfTestNew("net.delay", map[string]any{"netns": a, "link": "eth0", "delay": "100ms", "jitter": "5ms"})
+		f := testFault("net.delay", map[string]any{"netns": a, "link": "eth0", "delay": "100ms", "jitter": "5ms"})
 		Expect(f.Targets()).To(ConsistOf(faults.Target{Kind: "qdisc", ID: "netns:" + a + "/eth0 root"}))
 		perr := f.(faults.Preflighter).Preflight(ctx)
 		if errors.Is(perr, faults.ErrNotSupported) {

@@ -66,7 +66,7 @@ var _ = Describe("link.flap", func() {
 		lab := newLinkDownLab()
 		before := linkTestSnapshot(lab.a)
 		w := watchFlaps(lab.a, "a0")
-		f := linkTestFault(netfault.KindLinkFlap, map[string]any{
+		f := testFault(netfault.KindLinkFlap, map[string]any{
 			"netns": lab.a, "link": "a0", "period": "80ms", "count": 3,
 		})
 		linkTestRevertOnCleanup(f)
@@ -94,7 +94,7 @@ var _ = Describe("link.flap", func() {
 		lab := newLinkDownLab()
 		before := linkTestSnapshot(lab.a)
 		w := watchFlaps(lab.a, "a0")
-		f := linkTestFault(netfault.KindLinkFlap, map[string]any{
+		f := testFault(netfault.KindLinkFlap, map[string]any{
 			"netns": lab.a, "link": "a0", "period": "20ms", "count": 1000,
 		})
 		linkTestRevertOnCleanup(f)

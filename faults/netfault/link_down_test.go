@@ -22,9 +22,9 @@ const linkLabPort = ":7001"
 
 func newLinkDownLab() linkDownLab {
 	GinkgoHelper()
-	l := linkDownLab{a: linkTestNetns("a"), b: linkTestNetns("b")}
-	linkTestVeth(l.a, "a0", l.b, "b0")
-	linkTestVeth(l.a, "a1", l.b, "b1")
+	l := linkDownLab{a: testNetns("a"), b: testNetns("b")}
+	testVeth(l.a, "a0", "", l.b, "b0", "")
+	testVeth(l.a, "a1", "", l.b, "b1", "")
 	for _, c := range [][]string{
 		{"-n", l.a, "addr", "add", "198.18.1.1/24", "dev", "a0"},
 		{"-n", l.a, "addr", "add", "198.18.1.11/24", "dev", "a0", "label", "a0:sec"},
@@ -47,7 +47,7 @@ func newLinkDownLab() linkDownLab {
 		{"-n", l.a, "route", "add", "198.18.106.0/24", "via", "198.18.2.2", "dev", "a1", "src", "198.18.1.1"},
 		{"-n", l.a, "route", "add", "198.18.107.0/24", "via", "198.18.2.2", "dev", "a1"},
 	} {
-		linkTestIP(c...)
+		testRun("ip", c...)
 	}
 	linkTestListen(l.b, "0.0.0.0"+linkLabPort)
 	return l
@@ -72,7 +72,7 @@ var _ = Describe("link.down", func() {
 		lab.expectReachable()
 		before := linkTestSnapshot(lab.a)
 
-		f := linkTestFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "link": "a0"})
+		f := testFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "link": "a0"})
 		linkTestRevertOnCleanup(f)
 		Expect(f.(faults.Preflighter).Preflight(ctx)).To(Succeed())
 		_, err := f.Prepare(ctx)
@@ -100,7 +100,7 @@ var _ = Describe("link.down", func() {
 	It("cuts several NICs of a namespace at once and brings back the multipath route over both", func() {
 		lab := newLinkDownLab()
 		before := linkTestSnapshot(lab.a)
-		f := linkTestFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "links": []string{"a0", "a1"}})
+		f := testFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "links": []string{"a0", "a1"}})
 		linkTestRevertOnCleanup(f)
 		Expect(f.Targets()).To(ConsistOf(
 			faults.Target{Kind: "link", ID: "netns:" + lab.a + "/a0"},
@@ -119,7 +119,7 @@ var _ = Describe("link.down", func() {
 	It("reverts from the undo record alone, in place of the fault object", func() {
 		lab := newLinkDownLab()
 		before := linkTestSnapshot(lab.a)
-		f := linkTestFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "link": "a0"})
+		f := testFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "link": "a0"})
 		linkTestRevertOnCleanup(f)
 		undo, err := f.Prepare(ctx)
 		Expect(err).NotTo(HaveOccurred())
@@ -148,24 +148,24 @@ var _ = Describe("link.down", func() {
 		lab := newLinkDownLab()
 		before := linkTestSnapshot(lab.a)
 
-		never := linkTestFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "link": "a0"})
+		never := testFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "link": "a0"})
 		Expect(never.Revert(ctx)).To(Succeed())
 		_, err := never.Prepare(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(never.Revert(ctx)).To(Succeed())
 		Expect(linkTestSnapshot(lab.a).Diff(before)).To(BeEmpty())
 
-		healed := linkTestFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "link": "a0"})
+		healed := testFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "link": "a0"})
 		linkTestRevertOnCleanup(healed)
 		Expect(healed.Inject(ctx)).To(Succeed())
-		linkTestIP("-n", lab.a, "link", "set", "a0", "up")
+		testRun("ip", "-n", lab.a, "link", "set", "a0", "up")
 		Expect(healed.Revert(ctx)).To(Succeed())
 		Expect(linkTestSnapshot(lab.a).Diff(before)).To(BeEmpty(), "static routes come back though the link was already up")
 	})
 
 	It("reports a namespace that vanished or was recreated as not found", func() {
 		lab := newLinkDownLab()
-		f := linkTestFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "link": "a0"})
+		f := testFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "link": "a0"})
 		undo, err := f.Prepare(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(f.Inject(ctx)).To(Succeed())
@@ -184,10 +184,10 @@ var _ = Describe("link.down", func() {
 	It("reports a link that vanished as not found and still restores the others", func() {
 		lab := newLinkDownLab()
 		before := linkTestSnapshot(lab.a)
-		f := linkTestFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "links": []string{"a0", "a1"}})
+		f := testFault(netfault.KindLinkDown, map[string]any{"netns": lab.a, "links": []string{"a0", "a1"}})
 		linkTestRevertOnCleanup(f)
 		Expect(f.Inject(ctx)).To(Succeed())
-		linkTestIP("-n", lab.a, "link", "del", "a0")
+		testRun("ip", "-n", lab.a, "link", "del", "a0")
 
 		err := f.Revert(ctx)
 		Expect(err).To(MatchError(faults.ErrNotFound))

@@ -2,13 +2,9 @@ package netfault_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net"
-	"os/exec"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -19,58 +15,13 @@ import (
 	"github.com/faultline/faultline/nsutil"
 )
 
-// linkTestName is a unique "fl-" name short enough for a link or netns.
-func linkTestName(tag string) string {
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	return "fl-" + tag + hex.EncodeToString(b)
-}
-
-// linkTestNetns creates a namespace deleted when the spec ends, pass or fail.
-func linkTestNetns(tag string) string {
-	GinkgoHelper()
-	name := linkTestName(tag)
-	Expect(nsutil.Create(name)).To(Succeed())
-	DeferCleanup(func() { Expect(nsutil.Delete(name)).To(Succeed()) })
-	return name
-}
-
-// linkTestIP runs `ip` to build or inspect a topology (tests may fork it).
-func linkTestIP(args ...string) string {
-	GinkgoHelper()
-	out, err := exec.Command("ip", args...).CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "ip %s: %s", strings.Join(args, " "), out)
-	return string(out)
-}
-
-// linkTestVeth makes a veth pair with one end in each namespace, both up.
-func linkTestVeth(nsA, a, nsB, b string) {
-	GinkgoHelper()
-	linkTestIP("-n", nsA, "link", "add", a, "type", "veth", "peer", "name", b, "netns", nsB)
-	linkTestIP("-n", nsA, "link", "set", a, "up")
-	linkTestIP("-n", nsB, "link", "set", b, "up")
-}
-
-// linkTestListen serves TCP in a namespace: accept and close. The socket
-// stays in the namespace it was made in.
+// linkTestListen serves TCP in a namespace until the spec ends: accept
+// and close.
 func linkTestListen(netns, addr string) {
 	GinkgoHelper()
-	var ln net.Listener
-	Expect(nsutil.Do(netns, func() error {
-		var err error
-		ln, err = net.Listen("tcp4", addr)
-		return err
-	})).To(Succeed())
+	ln := testListen(netns, "tcp4", addr)
 	DeferCleanup(ln.Close)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	testAcceptAndClose(ln)
 }
 
 // linkTestDial connects from inside a namespace.
@@ -89,18 +40,6 @@ func linkTestSnapshot(netns string) netfault.NetnsSnapshot {
 	s, err := netfault.SnapshotNetns(context.Background(), netns)
 	Expect(err).NotTo(HaveOccurred())
 	return s
-}
-
-// linkTestFault builds a registered fault kind from params.
-func linkTestFault(kind string, params any) faults.Fault {
-	GinkgoHelper()
-	k, ok := faults.Lookup(kind)
-	Expect(ok).To(BeTrue(), "kind %s registered", kind)
-	raw, err := json.Marshal(params)
-	Expect(err).NotTo(HaveOccurred())
-	f, err := k.NewFault(raw)
-	Expect(err).NotTo(HaveOccurred())
-	return f
 }
 
 // linkTestJournal sends an undo record through JSON, as the journal does.

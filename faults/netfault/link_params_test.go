@@ -73,8 +73,8 @@ var _ = Describe("link and switch fault parameters", func() {
 
 	It("reports missing namespaces and links as not found", func() {
 		ctx := context.Background()
-		ns := linkTestNetns("p")
-		linkTestVeth(ns, "v0", ns, "v1")
+		ns := testNetns("p")
+		testVeth(ns, "v0", "", ns, "v1", "")
 		for _, params := range []string{
 			`{"netns":"` + ns + `x","link":"v0"}`,
 			`{"netns":"` + ns + `","links":["v0","nope0"]}`,

@@ -15,8 +15,8 @@ var _ = Describe("net.loss", Label("traffic"), func() {
 
 	// a (198.18.1.1) and b (198.18.1.2) on one veth; the fault sits in a.
 	pair := func() (string, string) {
-		a, b := tfTestNetns("a"), tfTestNetns("b")
-		tfTestVeth(a, "eth0", "198.18.1.1/24", b, "eth0", "198.18.1.2/24")
+		a, b := testNetns("a"), testNetns("b")
+		testVeth(a, "eth0", "198.18.1.1/24", b, "eth0", "198.18.1.2/24")
 		return a, b
 	}
 
@@ -26,7 +26,7 @@ var _ = Describe("net.loss", Label("traffic"), func() {
 		before := tfTestRuleset(a)
 		Expect(tfTestUDP(a, b, "198.18.1.2:7101", 400)).To(Equal(400))
 
-		f := tfTestNew("net.loss", map[string]any{"netns": a, "to": []string{"198.18.1.2"}, "percent": 50})
+		f := testFault("net.loss", map[string]any{"netns": a, "to": []string{"198.18.1.2"}, "percent": 50})
 		Expect(f.(faults.Preflighter).Preflight(ctx)).To(Succeed())
 		undo, err := f.Prepare(ctx)
 		Expect(err).NotTo(HaveOccurred())
@@ -48,7 +48,7 @@ var _ = Describe("net.loss", Label("traffic"), func() {
 
 	It("drops everything at 100 percent, and only from the given sources", func() {
 		a, b := pair()
-		f := tfTestNew("net.loss", map[string]any{"netns": a, "to": []string{"198.18.1.0/24"}, "percent": 100})
+		f := testFault("net.loss", map[string]any{"netns": a, "to": []string{"198.18.1.0/24"}, "percent": 100})
 		_, err := f.Prepare(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() { Expect(f.Revert(ctx)).To(Succeed()) })
@@ -57,7 +57,7 @@ var _ = Describe("net.loss", Label("traffic"), func() {
 		Expect(f.Revert(ctx)).To(Succeed())
 		Expect(tfTestUDP(a, b, "198.18.1.2:7112", 200)).To(Equal(200))
 
-		other := tfTestNew("net.loss", map[string]any{"netns": a, "to": []string{"198.18.1.2"}, "from": []string{"198.18.1.99"}, "percent": 100})
+		other := testFault("net.loss", map[string]any{"netns": a, "to": []string{"198.18.1.2"}, "from": []string{"198.18.1.99"}, "percent": 100})
 		_, err = other.Prepare(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() { Expect(other.Revert(ctx)).To(Succeed()) })

@@ -1,9 +1,6 @@
 package netfault_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -15,58 +12,19 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/nsutil"
 )
-
-// tfTestName is a unique "fl-" name short enough for a link or a netns.
-func tfTestName(tag string) string {
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	return "fl-" + tag + hex.EncodeToString(b)
-}
-
-// tfTestNetns creates a namespace that is deleted when the spec ends,
-// whether it passed or failed (its links and tables go with it).
-func tfTestNetns(tag string) string {
-	GinkgoHelper()
-	name := tfTestName(tag)
-	Expect(nsutil.Create(name)).To(Succeed())
-	DeferCleanup(func() { Expect(nsutil.Delete(name)).To(Succeed()) })
-	return name
-}
-
-// tfTestRun forks a CLI to build or inspect a topology (tests may).
-func tfTestRun(name string, args ...string) string {
-	GinkgoHelper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "%s %s: %s", name, strings.Join(args, " "), out)
-	return string(out)
-}
-
-// tfTestVeth joins two namespaces with a veth pair, addresses both ends
-// (CIDRs, may be "") and brings them up.
-func tfTestVeth(nsA, a, addrA, nsB, b, addrB string) {
-	GinkgoHelper()
-	tfTestRun("ip", "-n", nsA, "link", "add", a, "type", "veth", "peer", "name", b, "netns", nsB)
-	for _, e := range []struct{ ns, dev, addr string }{{nsA, a, addrA}, {nsB, b, addrB}} {
-		if e.addr != "" {
-			tfTestRun("ip", "-n", e.ns, "addr", "add", e.addr, "dev", e.dev)
-		}
-		tfTestRun("ip", "-n", e.ns, "link", "set", e.dev, "up")
-	}
-}
 
 // tfTestRuleset is `nft -j list ruleset` inside a namespace.
 func tfTestRuleset(ns string) string {
 	GinkgoHelper()
-	return tfTestRun("ip", "netns", "exec", ns, "nft", "-j", "list", "ruleset")
+	return testRun("ip", "netns", "exec", ns, "nft", "-j", "list", "ruleset")
 }
 
 // tfTestNftText is `nft list ruleset` inside a namespace, for reading rules.
 func tfTestNftText(ns string) string {
 	GinkgoHelper()
-	return tfTestRun("ip", "netns", "exec", ns, "nft", "list", "ruleset")
+	return testRun("ip", "netns", "exec", ns, "nft", "list", "ruleset")
 }
 
 // tfTestForeignTable installs a table like the ones libvirt keeps, with
@@ -139,22 +97,9 @@ func tfTestUDP(fromNS, toNS, addr string, n int) int {
 // (served in toNS) completes within a short timeout.
 func tfTestTCPReachable(fromNS, toNS, addr string) bool {
 	GinkgoHelper()
-	var ln net.Listener
-	Expect(nsutil.Do(toNS, func() error {
-		var err error
-		ln, err = net.Listen("tcp", addr)
-		return err
-	})).To(Succeed())
+	ln := testListen(toNS, "tcp", addr)
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	testAcceptAndClose(ln)
 	ok := false
 	Expect(nsutil.Do(fromNS, func() error {
 		c, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
@@ -173,12 +118,7 @@ func tfTestTCPReachable(fromNS, toNS, addr string) bool {
 // mark, if set, runs right where each end of the interval is taken.
 func tfTestThroughput(fromNS, toNS, addr string, d time.Duration, mark func()) float64 {
 	GinkgoHelper()
-	var ln net.Listener
-	Expect(nsutil.Do(toNS, func() error {
-		var err error
-		ln, err = net.Listen("tcp", addr)
-		return err
-	})).To(Succeed())
+	ln := testListen(toNS, "tcp", addr)
 	defer ln.Close()
 	var received atomic.Int64
 	go func() {
@@ -221,16 +161,4 @@ type tfCountWriter struct{ n *atomic.Int64 }
 func (w tfCountWriter) Write(p []byte) (int, error) {
 	w.n.Add(int64(len(p)))
 	return len(p), nil
-}
-
-// tfTestNew builds a fault through the registry, as the engine does.
-func tfTestNew(kind string, params any) faults.Fault {
-	GinkgoHelper()
-	k, ok := faults.Lookup(kind)
-	Expect(ok).To(BeTrue(), "kind %s registered", kind)
-	raw, err := json.Marshal(params)
-	Expect(err).NotTo(HaveOccurred())
-	f, err := k.NewFault(raw)
-	Expect(err).NotTo(HaveOccurred())
-	return f
 }

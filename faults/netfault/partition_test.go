@@ -18,12 +18,12 @@ type tfRouted struct{ r, a, b, c string }
 
 func tfTestRouted() tfRouted {
 	GinkgoHelper()
-	t := tfRouted{r: tfTestNetns("r"), a: tfTestNetns("a"), b: tfTestNetns("b"), c: tfTestNetns("c")}
-	tfTestRun("ip", "netns", "exec", t.r, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+	t := tfRouted{r: testNetns("r"), a: testNetns("a"), b: testNetns("b"), c: testNetns("c")}
+	testRun("ip", "netns", "exec", t.r, "sysctl", "-qw", "net.ipv4.ip_forward=1")
 	for i, leaf := range []string{t.a, t.b, t.c} {
 		n := string(rune('1' + i))
-		tfTestVeth(t.r, "r"+n, "198.18."+n+".1/24", leaf, "eth0", "198.18."+n+".2/24")
-		tfTestRun("ip", "-n", leaf, "route", "add", "default", "via", "198.18."+n+".1")
+		testVeth(t.r, "r"+n, "198.18."+n+".1/24", leaf, "eth0", "198.18."+n+".2/24")
+		testRun("ip", "-n", leaf, "route", "add", "default", "via", "198.18."+n+".1")
 	}
 	return t
 }
@@ -38,7 +38,7 @@ var _ = Describe("net.partition", Label("traffic"), func() {
 		Expect(tfTestUDP(t.a, t.b, "198.18.2.2:7001", 100)).To(Equal(100))
 
 		table := netfault.TableName("spec-run", "split ab")
-		f := tfTestNew("net.partition", map[string]any{
+		f := testFault("net.partition", map[string]any{
 			"netns": t.r, "a": []string{"198.18.1.0/24"}, "b": []string{"198.18.2.2"}, "table": table,
 		})
 		Expect(f.Targets()).To(ConsistOf(faults.Target{Kind: "nftables", ID: "netns:" + t.r + "/table " + table}))
@@ -70,7 +70,7 @@ var _ = Describe("net.partition", Label("traffic"), func() {
 
 	It("partitions from inside an endpoint (input and output hooks)", func() {
 		t := tfTestRouted()
-		f := tfTestNew("net.partition", map[string]any{
+		f := testFault("net.partition", map[string]any{
 			"netns": t.a, "a": []string{"198.18.1.2"}, "b": []string{"198.18.2.0/24", "2001:db8::/32"},
 		})
 		_, err := f.Prepare(ctx)
@@ -85,18 +85,18 @@ var _ = Describe("net.partition", Label("traffic"), func() {
 	})
 
 	It("drops bridged traffic in a switch namespace", func() {
-		sw, a, b, c := tfTestNetns("sw"), tfTestNetns("a"), tfTestNetns("b"), tfTestNetns("c")
-		tfTestRun("ip", "-n", sw, "link", "add", "br0", "type", "bridge")
-		tfTestRun("ip", "-n", sw, "link", "set", "br0", "up")
+		sw, a, b, c := testNetns("sw"), testNetns("a"), testNetns("b"), testNetns("c")
+		testRun("ip", "-n", sw, "link", "add", "br0", "type", "bridge")
+		testRun("ip", "-n", sw, "link", "set", "br0", "up")
 		for i, leaf := range []string{a, b, c} {
 			port := "p" + string(rune('1'+i))
-			tfTestVeth(sw, port, "", leaf, "eth0", "198.18.9."+string(rune('1'+i))+"/24")
-			tfTestRun("ip", "-n", sw, "link", "set", port, "master", "br0")
+			testVeth(sw, port, "", leaf, "eth0", "198.18.9."+string(rune('1'+i))+"/24")
+			testRun("ip", "-n", sw, "link", "set", port, "master", "br0")
 		}
 		before := tfTestRuleset(sw)
 		Expect(tfTestUDP(a, b, "198.18.9.2:7021", 50)).To(Equal(50))
 
-		f := tfTestNew("net.partition", map[string]any{"netns": sw, "a": []string{"198.18.9.1"}, "b": []string{"198.18.9.2"}})
+		f := testFault("net.partition", map[string]any{"netns": sw, "a": []string{"198.18.9.1"}, "b": []string{"198.18.9.2"}})
 		_, err := f.Prepare(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() { Expect(f.Revert(ctx)).To(Succeed()) })
@@ -110,8 +110,8 @@ var _ = Describe("net.partition", Label("traffic"), func() {
 	})
 
 	It("reverts from an undo record in a fresh process, and succeeds when the namespace is gone", func() {
-		ns := tfTestNetns("p")
-		f := tfTestNew("net.partition", map[string]any{"netns": ns, "a": []string{"198.18.1.1"}, "b": []string{"198.18.1.2"}})
+		ns := testNetns("p")
+		f := testFault("net.partition", map[string]any{"netns": ns, "a": []string{"198.18.1.1"}, "b": []string{"198.18.1.2"}})
 		undo, err := f.Prepare(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		var rec map[string]any

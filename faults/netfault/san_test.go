@@ -19,16 +19,16 @@ var _ = Describe("san.fence", Label("traffic"), func() {
 	// second link, 198.18.21.10 routed to hv-a's 198.18.21.1.
 	type lab struct{ sw, hvA, hvB, san string }
 	build := func() lab {
-		l := lab{sw: tfTestNetns("sw"), hvA: tfTestNetns("hva"), hvB: tfTestNetns("hvb"), san: tfTestNetns("san")}
-		tfTestRun("ip", "-n", l.sw, "link", "add", "br0", "type", "bridge")
-		tfTestRun("ip", "-n", l.sw, "link", "set", "br0", "up")
+		l := lab{sw: testNetns("sw"), hvA: testNetns("hva"), hvB: testNetns("hvb"), san: testNetns("san")}
+		testRun("ip", "-n", l.sw, "link", "add", "br0", "type", "bridge")
+		testRun("ip", "-n", l.sw, "link", "set", "br0", "up")
 		for i, e := range []struct{ ns, addr string }{{l.hvA, "198.18.20.1/24"}, {l.hvB, "198.18.20.2/24"}, {l.san, "198.18.20.10/24"}} {
 			port := "p" + string(rune('1'+i))
-			tfTestVeth(l.sw, port, "", e.ns, "st0", e.addr)
-			tfTestRun("ip", "-n", l.sw, "link", "set", port, "master", "br0")
+			testVeth(l.sw, port, "", e.ns, "st0", e.addr)
+			testRun("ip", "-n", l.sw, "link", "set", port, "master", "br0")
 		}
-		tfTestVeth(l.san, "st1", "198.18.21.10/24", l.hvA, "st1", "198.18.21.1/24")
-		tfTestRun("ip", "-n", l.san, "route", "add", "198.18.22.0/24", "via", "198.18.21.1", "metric", "7")
+		testVeth(l.san, "st1", "198.18.21.10/24", l.hvA, "st1", "198.18.21.1/24")
+		testRun("ip", "-n", l.san, "route", "add", "198.18.22.0/24", "via", "198.18.21.1", "metric", "7")
 		return l
 	}
 
@@ -36,7 +36,7 @@ var _ = Describe("san.fence", Label("traffic"), func() {
 		l := build()
 		tfTestForeignTable(l.hvA)
 		beforeA, beforeB := tfTestRuleset(l.hvA), tfTestRuleset(l.hvB)
-		f := tfTestNew("san.fence", map[string]any{
+		f := testFault("san.fence", map[string]any{
 			"netns":     []string{l.hvA, l.hvB},
 			"addresses": []string{"198.18.20.10", "198.18.21.10"},
 		})
@@ -62,8 +62,8 @@ var _ = Describe("san.fence", Label("traffic"), func() {
 
 	It("in links mode takes the SAN's links down and restores them with addresses and routes", func() {
 		l := build()
-		addrs := func() string { return tfTestRun("ip", "-n", l.san, "-br", "addr", "show") }
-		routes := func() string { return tfTestRun("ip", "-n", l.san, "route", "show", "table", "all") }
+		addrs := func() string { return testRun("ip", "-n", l.san, "-br", "addr", "show") }
+		routes := func() string { return testRun("ip", "-n", l.san, "route", "show", "table", "all") }
 		// IPv6 link-local addresses come back on their own, after DAD;
 		// compare what the fault is responsible for.
 		v4 := func(s string) string {
@@ -78,7 +78,7 @@ var _ = Describe("san.fence", Label("traffic"), func() {
 		addrsBefore, routesBefore := addrs(), v4(routes())
 		Expect(routesBefore).To(ContainSubstring("198.18.22.0/24 via 198.18.21.1 dev st1 metric 7"))
 
-		f := tfTestNew("san.fence", map[string]any{"netns": l.san, "mode": "links", "links": []string{"st0", "st1"}})
+		f := testFault("san.fence", map[string]any{"netns": l.san, "mode": "links", "links": []string{"st0", "st1"}})
 		Expect(f.Targets()).To(ConsistOf(
 			faults.Target{Kind: "link", ID: "netns:" + l.san + "/st0"},
 			faults.Target{Kind: "link", ID: "netns:" + l.san + "/st1"}))
@@ -103,8 +103,8 @@ var _ = Describe("san.fence", Label("traffic"), func() {
 	})
 
 	It("fails preflight for a missing link", func() {
-		ns := tfTestNetns("san")
-		f := tfTestNew("san.fence", map[string]any{"netns": ns, "mode": "links", "links": []string{"nope0"}})
+		ns := testNetns("san")
+		f := testFault("san.fence", map[string]any{"netns": ns, "mode": "links", "links": []string{"nope0"}})
 		Expect(f.(faults.Preflighter).Preflight(ctx)).To(MatchError(faults.ErrNotFound))
 	})
 })

@@ -21,11 +21,11 @@ const switchLabPort = ":7002"
 
 func newSwitchLab() switchLab {
 	GinkgoHelper()
-	l := switchLab{s: linkTestNetns("s"), h1: linkTestNetns("h"), h2: linkTestNetns("h")}
-	linkTestIP("-n", l.s, "link", "add", "br0", "type", "bridge", "forward_delay", "0", "stp_state", "0")
-	linkTestVeth(l.s, "p1", l.h1, "h1")
-	linkTestVeth(l.s, "p2", l.h2, "h2")
-	linkTestIP("-n", l.s, "link", "add", "p3", "type", "veth", "peer", "name", "q3")
+	l := switchLab{s: testNetns("s"), h1: testNetns("h"), h2: testNetns("h")}
+	testRun("ip", "-n", l.s, "link", "add", "br0", "type", "bridge", "forward_delay", "0", "stp_state", "0")
+	testVeth(l.s, "p1", "", l.h1, "h1", "")
+	testVeth(l.s, "p2", "", l.h2, "h2", "")
+	testRun("ip", "-n", l.s, "link", "add", "p3", "type", "veth", "peer", "name", "q3")
 	for _, c := range [][]string{
 		{"-n", l.s, "link", "set", "p1", "master", "br0"},
 		{"-n", l.s, "link", "set", "p2", "master", "br0"},
@@ -39,7 +39,7 @@ func newSwitchLab() switchLab {
 		{"-n", l.h1, "addr", "add", "198.18.3.1/24", "dev", "h1"},
 		{"-n", l.h2, "addr", "add", "198.18.3.2/24", "dev", "h2"},
 	} {
-		linkTestIP(c...)
+		testRun("ip", c...)
 	}
 	linkTestListen(l.h2, "0.0.0.0"+switchLabPort)
 	return l
@@ -84,7 +84,7 @@ var _ = Describe("switch.down", func() {
 		Expect(before.Ports).To(ContainElement(SatisfyAll(
 			HaveField("Link", "p2"), HaveField("Learning", false), HaveField("Hairpin", true))))
 
-		f := linkTestFault(netfault.KindSwitchDown, map[string]any{"netns": lab.s, "bridge": "br0"})
+		f := testFault(netfault.KindSwitchDown, map[string]any{"netns": lab.s, "bridge": "br0"})
 		linkTestRevertOnCleanup(f)
 		Expect(f.Targets()).To(Equal([]faults.Target{{Kind: "bridge", ID: "netns:" + lab.s + "/br0"}}))
 		Expect(f.(faults.Preflighter).Preflight(ctx)).To(Succeed())
@@ -121,7 +121,7 @@ var _ = Describe("switch.isolate", func() {
 		lab.expectReachable()
 		before, ports := linkTestSnapshot(lab.s), lab.bridgeLinks()
 
-		f := linkTestFault(netfault.KindSwitchIsolate, map[string]any{
+		f := testFault(netfault.KindSwitchIsolate, map[string]any{
 			"netns": lab.s, "bridge": "br0", "ports": []string{"p2", "p3"},
 		})
 		linkTestRevertOnCleanup(f)
@@ -156,7 +156,7 @@ var _ = Describe("switch.isolate", func() {
 	It("checks in Preflight that the bridge is a bridge and the ports are its ports", func() {
 		lab := newSwitchLab()
 		check := func(kind string, params map[string]any) error {
-			return linkTestFault(kind, params).(faults.Preflighter).Preflight(ctx)
+			return testFault(kind, params).(faults.Preflighter).Preflight(ctx)
 		}
 		for _, c := range []struct {
 			kind   string
@@ -173,7 +173,7 @@ var _ = Describe("switch.isolate", func() {
 			Expect(err).To(MatchError(faults.ErrNotFound), "%s %v", c.kind, c.params)
 			Expect(err.Error()).To(ContainSubstring(c.says))
 		}
-		f := linkTestFault(netfault.KindSwitchIsolate, map[string]any{"netns": lab.s, "bridge": "br0", "ports": []string{"q3"}})
+		f := testFault(netfault.KindSwitchIsolate, map[string]any{"netns": lab.s, "bridge": "br0", "ports": []string{"q3"}})
 		_, err := f.Prepare(ctx)
 		Expect(err).To(MatchError(faults.ErrNotFound), "Prepare checks membership too")
 		Expect(lab.master("q3")).To(BeEmpty(), "a failed Prepare changes nothing")
