@@ -2,7 +2,6 @@ package virtfault
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -46,9 +45,7 @@ type domainFault struct {
 	inject   func(ctx context.Context, d Domain, u *undoDomain) error
 	revert   func(ctx context.Context, c Conn, d Domain, u *undoDomain) error
 
-	mu       sync.Mutex
-	prepared bool
-	undo     domainUndo
+	preparedUndo[domainUndo]
 }
 
 func (f *domainFault) Describe() string {
@@ -56,11 +53,9 @@ func (f *domainFault) Describe() string {
 	if f.detail != "" {
 		s += " (" + f.detail + ")"
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.prepared {
+	if u, ok := f.recorded(); ok {
 		var ns []string
-		for _, d := range f.undo.Domains {
+		for _, d := range u.Domains {
 			ns = append(ns, d.Name)
 		}
 		s += fmt.Sprintf(": %v", ns)
@@ -69,13 +64,12 @@ func (f *domainFault) Describe() string {
 }
 
 func (f *domainFault) Targets() []faults.Target {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.prepared {
+	u, ok := f.recorded()
+	if !ok {
 		return f.target.targets()
 	}
 	var ts []faults.Target
-	for _, d := range f.undo.Domains {
+	for _, d := range u.Domains {
 		ts = append(ts, faults.Target{Kind: "domain", ID: f.target.URI + "/" + d.UUID})
 	}
 	return ts
@@ -127,30 +121,19 @@ func (f *domainFault) Prepare(ctx context.Context) (faults.Undo, error) {
 		}
 		u.Domains = append(u.Domains, ud)
 	}
-	raw, err := json.Marshal(u)
-	if err != nil {
-		return faults.Undo{}, err
-	}
-	f.mu.Lock()
-	f.undo, f.prepared = u, true
-	f.mu.Unlock()
-	return faults.Undo{Kind: f.kind, Params: raw}, nil
+	return f.record(f.kind, u)
 }
 
 func (f *domainFault) Inject(ctx context.Context) error {
-	f.mu.Lock()
-	prepared := f.prepared
-	f.mu.Unlock()
-	if !prepared {
-		if _, err := f.Prepare(ctx); err != nil {
-			return err
-		}
+	u, err := f.ensure(ctx, f.Prepare)
+	if err != nil {
+		return err
 	}
-	c, err := connect(ctx, f.undo.URI)
+	c, err := connect(ctx, u.URI)
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.kind, err)
 	}
-	err = eachDomain(ctx, c, f.undo.Domains, false, f.inject)
+	err = eachDomain(ctx, c, u.Domains, false, f.inject)
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.kind, err)
 	}
@@ -158,10 +141,8 @@ func (f *domainFault) Inject(ctx context.Context) error {
 }
 
 func (f *domainFault) Revert(ctx context.Context) error {
-	f.mu.Lock()
-	prepared, u := f.prepared, f.undo
-	f.mu.Unlock()
-	if !prepared {
+	u, ok := f.recorded()
+	if !ok {
 		return nil
 	}
 	return revertDomains(ctx, f.kind, u, f.revert)

@@ -34,21 +34,13 @@ type migrateParams struct {
 
 type migrateAction struct{ p migrateParams }
 
-func newMigrate(raw json.RawMessage) (*migrateAction, error) {
+func newMigrate(raw json.RawMessage) (faults.Action, error) {
 	var p migrateParams
 	if err := faults.DecodeParams(raw, &p); err != nil {
 		return nil, err
 	}
-	var errs []error
-	if p.URI == "" {
-		errs = append(errs, errors.New("uri is required"))
-	}
-	if p.Domain == "" {
-		errs = append(errs, errors.New("domain is required"))
-	}
-	if p.To == "" {
-		errs = append(errs, errors.New("to is required"))
-	} else if p.To == p.URI {
+	errs := missingFields(required{"uri", p.URI}, required{"domain", p.Domain}, required{"to", p.To})
+	if p.To != "" && p.To == p.URI {
 		errs = append(errs, errors.New("to must differ from uri"))
 	}
 	if err := errors.Join(errs...); err != nil {

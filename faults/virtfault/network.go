@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/faultline/faultline/faults"
 )
@@ -28,10 +27,8 @@ type networkUndo struct {
 // networkFault destroys (stops) a libvirt network: the virtual switch
 // goes away with its bridge. Revert starts it again.
 type networkFault struct {
-	p        networkParams
-	mu       sync.Mutex
-	prepared bool
-	undo     networkUndo
+	p networkParams
+	preparedUndo[networkUndo]
 }
 
 func newNetworkDestroy(raw json.RawMessage) (*networkFault, error) {
@@ -39,14 +36,7 @@ func newNetworkDestroy(raw json.RawMessage) (*networkFault, error) {
 	if err := faults.DecodeParams(raw, &p); err != nil {
 		return nil, err
 	}
-	var errs []error
-	if p.URI == "" {
-		errs = append(errs, errors.New("uri is required"))
-	}
-	if p.Network == "" {
-		errs = append(errs, errors.New("network is required"))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(missingFields(required{"uri", p.URI}, required{"network", p.Network})...); err != nil {
 		return nil, err
 	}
 	return &networkFault{p: p}, nil
@@ -96,30 +86,19 @@ func (f *networkFault) Prepare(ctx context.Context) (faults.Undo, error) {
 			return faults.Undo{}, err
 		}
 	}
-	raw, err := json.Marshal(u)
-	if err != nil {
-		return faults.Undo{}, err
-	}
-	f.mu.Lock()
-	f.undo, f.prepared = u, true
-	f.mu.Unlock()
-	return faults.Undo{Kind: "network.destroy", Params: raw}, nil
+	return f.record("network.destroy", u)
 }
 
 func (f *networkFault) Inject(ctx context.Context) error {
-	f.mu.Lock()
-	prepared := f.prepared
-	f.mu.Unlock()
-	if !prepared {
-		if _, err := f.Prepare(ctx); err != nil {
-			return err
-		}
+	u, err := f.ensure(ctx, f.Prepare)
+	if err != nil {
+		return err
 	}
-	c, err := connect(ctx, f.undo.URI)
+	c, err := connect(ctx, u.URI)
 	if err != nil {
 		return fmt.Errorf("network.destroy: %w", err)
 	}
-	n, err := c.NetworkByUUID(f.undo.UUID)
+	n, err := c.NetworkByUUID(u.UUID)
 	if err != nil {
 		return fmt.Errorf("network.destroy: %w", err)
 	}
@@ -134,10 +113,8 @@ func (f *networkFault) Inject(ctx context.Context) error {
 }
 
 func (f *networkFault) Revert(ctx context.Context) error {
-	f.mu.Lock()
-	prepared, u := f.prepared, f.undo
-	f.mu.Unlock()
-	if !prepared {
+	u, ok := f.recorded()
+	if !ok {
 		return nil
 	}
 	return u.revert(ctx)

@@ -70,26 +70,14 @@ func init() {
 		},
 	})
 	faults.Register(faults.Kind{
-		Name: "domain.start",
-		Doc:  "start a domain, copying its definition from `defineFrom` first (remap)",
-		NewAction: func(raw json.RawMessage) (faults.Action, error) {
-			a, err := newStart(raw)
-			if err != nil {
-				return nil, err
-			}
-			return a, nil
-		},
+		Name:      "domain.start",
+		Doc:       "start a domain, copying its definition from `defineFrom` first (remap)",
+		NewAction: newStart,
 	})
 	faults.Register(faults.Kind{
-		Name: "domain.migrate",
-		Doc:  "live-migrate a domain to another hypervisor; reports downtime and duration",
-		NewAction: func(raw json.RawMessage) (faults.Action, error) {
-			a, err := newMigrate(raw)
-			if err != nil {
-				return nil, err
-			}
-			return a, nil
-		},
+		Name:      "domain.migrate",
+		Doc:       "live-migrate a domain to another hypervisor; reports downtime and duration",
+		NewAction: newMigrate,
 	})
 	probes.RegisterKind("libvirt", newLibvirtProbe)
 }

@@ -23,18 +23,12 @@ type startParams struct {
 
 type startAction struct{ p startParams }
 
-func newStart(raw json.RawMessage) (*startAction, error) {
+func newStart(raw json.RawMessage) (faults.Action, error) {
 	var p startParams
 	if err := faults.DecodeParams(raw, &p); err != nil {
 		return nil, err
 	}
-	var errs []error
-	if p.URI == "" {
-		errs = append(errs, errors.New("uri is required"))
-	}
-	if p.Domain == "" {
-		errs = append(errs, errors.New("domain is required"))
-	}
+	errs := missingFields(required{"uri", p.URI}, required{"domain", p.Domain})
 	if p.DefineFrom != "" && p.DefineFrom == p.URI {
 		errs = append(errs, errors.New("defineFrom must differ from uri"))
 	}

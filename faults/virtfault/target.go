@@ -35,10 +35,7 @@ type DomainTarget struct {
 }
 
 func (t *DomainTarget) validate() error {
-	var errs []error
-	if t.URI == "" {
-		errs = append(errs, errors.New("uri is required"))
-	}
+	errs := missingFields(required{"uri", t.URI})
 	set := 0
 	for _, s := range []string{t.Domain, t.UUID, t.Domains} {
 		if s != "" {
