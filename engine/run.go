@@ -394,7 +394,9 @@ func (r *runner) method(ctx context.Context, methodStart time.Duration) bool {
 				r.failStep(st, fmt.Errorf("inject: %w", err))
 				break
 			}
-			_ = r.jw.Step(journal.StepRec{Step: s.Name, Ev: journal.EvInjected, At: at, Kind: s.Fault})
+			// At: when injecting began (what `after: STEP` measures from);
+			// Done: when the fault was fully in (where `during` starts).
+			_ = r.jw.Step(journal.StepRec{Step: s.Name, Ev: journal.EvInjected, At: start, Done: at, Kind: s.Fault})
 			r.event("inject", s.Name, st.ps.Describe())
 			if d := s.Duration.D(); d > 0 && s.RevertAuto() {
 				bg.Add(1)

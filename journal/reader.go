@@ -197,7 +197,7 @@ func (r *Run) Timeline() verify.Timeline {
 		switch s.Ev {
 		case EvInjected, EvStarted:
 			if !st.Injected {
-				st.Injected, st.Inject = true, s.At
+				st.Injected, st.Inject, st.InjectDone = true, s.At, s.Done
 			}
 		case EvReverted:
 			if !st.Reverted && s.By != "recover" && s.By != "guard" {

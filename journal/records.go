@@ -86,7 +86,10 @@ type StepRec struct {
 	Targets []faults.Target `json:"targets,omitempty"`
 	Undo    *faults.Undo    `json:"undo,omitempty"`
 	// Revert is "auto" or "never" (on prepared records): recovery reverts auto only.
-	Revert string         `json:"revert,omitempty"`
+	Revert string `json:"revert,omitempty"`
+	// Done is, on injected records, when the inject call returned (At is
+	// when it began).
+	Done   time.Duration  `json:"done,omitempty"`
 	Error  string         `json:"error,omitempty"`
 	Result faults.Result  `json:"result,omitempty"`
 	By     string         `json:"by,omitempty"` // who reverted: run, guard, recover

@@ -40,11 +40,14 @@ type Phase struct {
 // StepTimes records when a step injected and reverted.
 type StepTimes struct {
 	Injected bool          `json:"injected"`
-	Inject   time.Duration `json:"inject"`
-	Reverted bool          `json:"reverted"`
-	Revert   time.Duration `json:"revert"` // valid when Reverted
-	Failed   bool          `json:"failed"`
-	Error    string        `json:"error,omitempty"`
+	Inject   time.Duration `json:"inject"` // when the inject began (the `after: STEP` moment)
+	// InjectDone is when the inject call returned: from then on the fault
+	// is fully in effect, so `during` windows start there (0 = at Inject).
+	InjectDone time.Duration `json:"injectDone,omitempty"`
+	Reverted   bool          `json:"reverted"`
+	Revert     time.Duration `json:"revert"` // valid when Reverted
+	Failed     bool          `json:"failed"`
+	Error      string        `json:"error,omitempty"`
 }
 
 // Verdict is the outcome of one assertion.

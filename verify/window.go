@@ -45,7 +45,7 @@ type window struct {
 }
 
 // resolveWindow turns during/after into a window:
-//   - during: STEP    [inject, revert], or [inject, End] if never reverted
+//   - during: STEP    [inject done, revert begun], or [inject done, End] if never reverted
 //   - after: STEP     anchored at the inject, window [inject, End]
 //   - after: STEP.end anchored at the revert, window [revert, End]
 //   - neither         the whole run [MethodStart, End]
@@ -62,7 +62,11 @@ func resolveWindow(exp *experiments.Experiment, tl Timeline, during, after strin
 		if st.Reverted {
 			to = st.Revert
 		}
-		return window{Phase: Phase{From: st.Inject, To: to}, Anchor: st.Inject, Label: "during " + during}, nil
+		from := st.Inject
+		if st.InjectDone > from {
+			from = st.InjectDone
+		}
+		return window{Phase: Phase{From: from, To: to}, Anchor: from, Label: "during " + during}, nil
 	case after != "":
 		name, atEnd := splitAfter(exp, after)
 		st, err := stepTimes(tl, name)
