@@ -61,6 +61,8 @@ type Plan struct {
 	Steps   []*PlannedStep
 	Probes  []*PlannedProbe
 	Targets []faults.Target // distinct, sorted
+	// Warnings from Preflight that do not stop the run.
+	Warnings []string
 	// Lockout lists the steps that would cut the operator off (set by
 	// CheckLockout; allowed only with safety.allowLockout and a guard).
 	Lockout        []LockoutRisk
@@ -176,9 +178,19 @@ func buildStep(st *experiments.Step, expName, runID string) (*PlannedStep, error
 }
 
 // Preflight checks every step that can check itself; all errors at once.
+//
+// A target that is missing now but comes after an action (domain.start,
+// domain.migrate, exec...) may be made by that action: such a step only
+// gets a warning in p.Warnings, and is checked again when it runs.
 func (p *Plan) Preflight(ctx context.Context) error {
 	var errs []string
+	p.Warnings = nil
+	afterAction := false
 	for _, s := range p.Steps {
+		prevAction := afterAction
+		if s.Action != nil {
+			afterAction = true
+		}
 		var pf faults.Preflighter
 		var ok bool
 		if s.Fault != nil {
@@ -190,7 +202,12 @@ func (p *Plan) Preflight(ctx context.Context) error {
 			continue
 		}
 		if err := pf.Preflight(ctx); err != nil {
-			errs = append(errs, fmt.Sprintf("%s:%d: step %s (%s): %v", p.Exp.File, s.Step.Line, s.Step.Name, s.Step.Kind(), err))
+			msg := fmt.Sprintf("%s:%d: step %s (%s): %v", p.Exp.File, s.Step.Line, s.Step.Name, s.Step.Kind(), err)
+			if prevAction && errors.Is(err, faults.ErrNotFound) {
+				p.Warnings = append(p.Warnings, msg+" (an earlier action may create it; checked again when the step runs)")
+				continue
+			}
+			errs = append(errs, msg)
 		}
 	}
 	if len(errs) > 0 {

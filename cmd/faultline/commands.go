@@ -82,6 +82,9 @@ func loadPlan(c *cli.Context, runID string) (*engine.Plan, error) {
 	if err := plan.Preflight(ctx); err != nil {
 		return nil, invalid(err)
 	}
+	for _, w := range plan.Warnings {
+		fmt.Fprintln(os.Stderr, "warning:", w)
+	}
 	return plan, nil
 }
 
