@@ -99,48 +99,65 @@ func benchFault(b *testing.B, kind string, with map[string]any) faults.Fault {
 	return f
 }
 
+// benchMeanMs runs setup with the timer stopped and times measure alone,
+// reporting its mean in milliseconds as unit.
+func benchMeanMs(b *testing.B, unit string, setup, measure func()) {
+	var total time.Duration
+	n := 0
+	for b.Loop() {
+		n++
+		b.StopTimer()
+		setup()
+		b.StartTimer()
+		t0 := time.Now()
+		measure()
+		total += time.Since(t0)
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(n), unit)
+}
+
+// benchLibraryInject times Inject of a fault prepared beforehand, as the
+// engine does, with the domains running before each round.
+func benchLibraryInject(b *testing.B, t *benchTarget, unit, kind string, with map[string]any, names ...string) {
+	var f faults.Fault
+	benchMeanMs(b, unit, func() {
+		t.start(b, names...)
+		f = benchFault(b, kind, with)
+		if _, err := f.Prepare(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}, func() {
+		if err := f.Inject(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// benchVirshDestroy times one forked `virsh destroy` per domain, the way a
+// script would do what the library does.
+func benchVirshDestroy(b *testing.B, t *benchTarget, unit string, names ...string) {
+	benchMeanMs(b, unit, func() { t.start(b, names...) }, func() {
+		for _, n := range names {
+			if out, err := exec.Command("virsh", "-c", t.uri, "destroy", n).CombinedOutput(); err != nil {
+				b.Fatalf("virsh: %v: %s", err, out)
+			}
+		}
+	})
+}
+
 // BenchmarkDomainDestroy: one domain destroyed through the library
 // (prepared beforehand, as the engine does) next to forking `virsh destroy`.
 func BenchmarkDomainDestroy(b *testing.B) {
 	t := newBenchTarget(b, "web-a")
+	unit := "ms/destroy-" + t.suffix()
 	b.Run("library", func(b *testing.B) {
-		var total time.Duration
-		n := 0
-		for b.Loop() {
-			n++
-			b.StopTimer()
-			t.start(b, "web-a")
-			f := benchFault(b, "domain.destroy", map[string]any{"uri": t.uri, "domain": "web-a"})
-			if _, err := f.Prepare(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			t0 := time.Now()
-			if err := f.Inject(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			total += time.Since(t0)
-		}
-		b.ReportMetric(float64(total.Microseconds())/1000/float64(n), "ms/destroy-"+t.suffix())
+		benchLibraryInject(b, t, unit, "domain.destroy", map[string]any{"uri": t.uri, "domain": "web-a"}, "web-a")
 	})
 	if !t.real {
 		return // virsh cannot share the benchmark's test:/// connection
 	}
 	b.Run("virsh", func(b *testing.B) {
-		var total time.Duration
-		n := 0
-		for b.Loop() {
-			n++
-			b.StopTimer()
-			t.start(b, "web-a")
-			b.StartTimer()
-			t0 := time.Now()
-			if out, err := exec.Command("virsh", "-c", t.uri, "destroy", "web-a").CombinedOutput(); err != nil {
-				b.Fatalf("virsh: %v: %s", err, out)
-			}
-			total += time.Since(t0)
-		}
-		b.ReportMetric(float64(total.Microseconds())/1000/float64(n), "ms/destroy-"+t.suffix())
+		benchVirshDestroy(b, t, unit, "web-a")
 	})
 }
 
@@ -152,45 +169,14 @@ func BenchmarkHypervisorDestroy(b *testing.B) {
 	if !t.real {
 		names = []string{"web-a", "web-b", "web-c", "web-d", "db-1", "db-2"}
 	}
+	unit := fmt.Sprintf("ms/%d-domains-%s", len(names), t.suffix())
 	b.Run("library", func(b *testing.B) {
-		var total time.Duration
-		n := 0
-		for b.Loop() {
-			n++
-			b.StopTimer()
-			t.start(b, names...)
-			f := benchFault(b, "hypervisor.destroy", map[string]any{"uri": t.uri})
-			if _, err := f.Prepare(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			t0 := time.Now()
-			if err := f.Inject(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			total += time.Since(t0)
-		}
-		b.ReportMetric(float64(total.Microseconds())/1000/float64(n), fmt.Sprintf("ms/%d-domains-%s", len(names), t.suffix()))
+		benchLibraryInject(b, t, unit, "hypervisor.destroy", map[string]any{"uri": t.uri}, names...)
 	})
 	if !t.real {
 		return
 	}
 	b.Run("virsh", func(b *testing.B) {
-		var total time.Duration
-		n := 0
-		for b.Loop() {
-			n++
-			b.StopTimer()
-			t.start(b, names...)
-			b.StartTimer()
-			t0 := time.Now()
-			for _, n := range names {
-				if out, err := exec.Command("virsh", "-c", t.uri, "destroy", n).CombinedOutput(); err != nil {
-					b.Fatalf("virsh: %v: %s", err, out)
-				}
-			}
-			total += time.Since(t0)
-		}
-		b.ReportMetric(float64(total.Microseconds())/1000/float64(n), fmt.Sprintf("ms/%d-domains-%s", len(names), t.suffix()))
+		benchVirshDestroy(b, t, unit, names...)
 	})
 }
