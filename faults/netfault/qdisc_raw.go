@@ -141,17 +141,28 @@ func qdiscConfigOptions(r qdiscRecord) []byte {
 	if r.Kind != "htb" || r.Handle&0xffff != 0 {
 		return r.Options
 	}
-	attrs, err := nl.ParseRouteAttr(r.Options)
+	return qdiscEditHTBInit(r.Options, func(v []byte) {
+		if len(v) >= 4 {
+			if ver := binary.NativeEndian.Uint32(v[0:4]); ver > 0xffff {
+				binary.NativeEndian.PutUint32(v[0:4], ver>>16)
+			}
+		}
+	})
+}
+
+// qdiscEditHTBInit returns htb options with edit applied to a copy of the
+// TCA_HTB_INIT attribute, the rest as it was; options that do not parse
+// come back unchanged.
+func qdiscEditHTBInit(options []byte, edit func(init []byte)) []byte {
+	attrs, err := nl.ParseRouteAttr(options)
 	if err != nil {
-		return r.Options
+		return options
 	}
 	var out []byte
 	for _, a := range attrs {
 		v := append([]byte(nil), a.Value...)
-		if a.Attr.Type == nl.TCA_HTB_INIT && len(v) >= 4 {
-			if ver := binary.NativeEndian.Uint32(v[0:4]); ver > 0xffff {
-				binary.NativeEndian.PutUint32(v[0:4], ver>>16)
-			}
+		if a.Attr.Type == nl.TCA_HTB_INIT {
+			edit(v)
 		}
 		out = append(out, nl.NewRtAttr(int(a.Attr.Type), v).Serialize()...)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -121,19 +120,11 @@ func qdiscNormalOptions(r qdiscRecord) []byte {
 	if r.Kind != "htb" || r.Parent != netlink.HANDLE_ROOT && r.Handle&0xffff != 0 {
 		return r.Options
 	}
-	attrs, err := nl.ParseRouteAttr(r.Options)
-	if err != nil {
-		return r.Options
-	}
-	var out []byte
-	for _, a := range attrs {
-		v := append([]byte(nil), a.Value...)
-		if a.Attr.Type == nl.TCA_HTB_INIT && len(v) >= 20 {
+	return qdiscEditHTBInit(r.Options, func(v []byte) {
+		if len(v) >= 20 {
 			binary.NativeEndian.PutUint32(v[16:20], 0) // direct_pkts
 		}
-		out = append(out, nl.NewRtAttr(int(a.Attr.Type), v).Serialize()...)
-	}
-	return out
+	})
 }
 
 // qdiscVerify checks that the link's tree now equals the snapshot.
