@@ -104,28 +104,39 @@ func (c *lvConn) CreateNetwork(xml string) (Network, error) {
 	return newLvNetwork(n), nil
 }
 
-type lvDomain struct {
-	d    *libvirt.Domain
+// lvNamed is what domain and network handles share: name and UUID, cached
+// because both are read locally and errors would only come from a freed
+// handle, and errors that name the object.
+type lvNamed struct {
+	noun string // "domain", "network"
 	name string
 	uuid string
 }
 
-// newLvDomain caches name and UUID: both are read locally, and errors
-// would only come from a freed handle.
-func newLvDomain(d *libvirt.Domain) *lvDomain {
-	name, _ := d.GetName()
-	uuid, _ := d.GetUUIDString()
-	return &lvDomain{d: d, name: name, uuid: uuid}
+func newLvNamed(noun string, name, uuid func() (string, error)) lvNamed {
+	o := lvNamed{noun: noun}
+	o.name, _ = name()
+	o.uuid, _ = uuid()
+	return o
 }
 
-func (d *lvDomain) Name() string { return d.name }
-func (d *lvDomain) UUID() string { return d.uuid }
+func (o lvNamed) Name() string { return o.name }
+func (o lvNamed) UUID() string { return o.uuid }
 
-func (d *lvDomain) op(what string, err error) error {
+func (o lvNamed) op(what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return wrapErr(fmt.Sprintf("%s domain %s", what, d.name), err)
+	return wrapErr(fmt.Sprintf("%s %s %s", what, o.noun, o.name), err)
+}
+
+type lvDomain struct {
+	d *libvirt.Domain
+	lvNamed
+}
+
+func newLvDomain(d *libvirt.Domain) *lvDomain {
+	return &lvDomain{d: d, lvNamed: newLvNamed("domain", d.GetName, d.GetUUIDString)}
 }
 
 func (d *lvDomain) State() (libvirt.DomainState, error) {
@@ -192,25 +203,12 @@ func (d *lvDomain) CompletedJobStats() (*libvirt.DomainJobInfo, error) {
 func (d *lvDomain) Free() { _ = d.d.Free() }
 
 type lvNetwork struct {
-	n    *libvirt.Network
-	name string
-	uuid string
+	n *libvirt.Network
+	lvNamed
 }
 
 func newLvNetwork(n *libvirt.Network) *lvNetwork {
-	name, _ := n.GetName()
-	uuid, _ := n.GetUUIDString()
-	return &lvNetwork{n: n, name: name, uuid: uuid}
-}
-
-func (n *lvNetwork) Name() string { return n.name }
-func (n *lvNetwork) UUID() string { return n.uuid }
-
-func (n *lvNetwork) op(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return wrapErr(fmt.Sprintf("%s network %s", what, n.name), err)
+	return &lvNetwork{n: n, lvNamed: newLvNamed("network", n.GetName, n.GetUUIDString)}
 }
 
 func (n *lvNetwork) Active() (bool, error) {
