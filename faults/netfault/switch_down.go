@@ -3,7 +3,6 @@ package netfault
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/vishvananda/netlink"
 
@@ -22,14 +21,7 @@ type switchDown struct {
 }
 
 func newSwitchDown(params json.RawMessage) (faults.Fault, error) {
-	var p switchParams
-	if err := faults.DecodeParams(params, &p); err != nil {
-		return nil, fmt.Errorf("%s: %w", KindSwitchDown, err)
-	}
-	if err := p.validate(false); err != nil {
-		return nil, fmt.Errorf("%s: %w", KindSwitchDown, err)
-	}
-	core, err := newLinkCore(p.Netns, p)
+	p, core, err := newSwitchCore(KindSwitchDown, params, false)
 	if err != nil {
 		return nil, err
 	}

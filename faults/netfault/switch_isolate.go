@@ -23,14 +23,7 @@ type switchIsolate struct {
 }
 
 func newSwitchIsolate(params json.RawMessage) (faults.Fault, error) {
-	var p switchParams
-	if err := faults.DecodeParams(params, &p); err != nil {
-		return nil, fmt.Errorf("%s: %w", KindSwitchIsolate, err)
-	}
-	if err := p.validate(true); err != nil {
-		return nil, fmt.Errorf("%s: %w", KindSwitchIsolate, err)
-	}
-	core, err := newLinkCore(p.Netns, p)
+	p, core, err := newSwitchCore(KindSwitchIsolate, params, true)
 	if err != nil {
 		return nil, err
 	}

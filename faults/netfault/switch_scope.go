@@ -2,6 +2,7 @@ package netfault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -13,6 +14,20 @@ import (
 
 // switchBridgeID names a bridge for targets and errors.
 func switchBridgeID(netns, bridge string) string { return linkID(netns, bridge) }
+
+// newSwitchCore decodes and checks the `with` of a switch kind (ports
+// required or not) and makes its core.
+func newSwitchCore(kind string, params json.RawMessage, needPorts bool) (switchParams, *linkCore, error) {
+	var p switchParams
+	if err := faults.DecodeParams(params, &p); err != nil {
+		return p, nil, fmt.Errorf("%s: %w", kind, err)
+	}
+	if err := p.validate(needPorts); err != nil {
+		return p, nil, fmt.Errorf("%s: %w", kind, err)
+	}
+	core, err := newLinkCore(p.Netns, p)
+	return p, core, err
+}
 
 // switchBridgePorts checks in a snapshot that bridge is a bridge and returns its
 // ports, sorted.
