@@ -383,32 +383,39 @@ func (r *runner) method(ctx context.Context, methodStart time.Duration) bool {
 		start := r.now()
 		prevStart = start - methodStart
 		if st.ps.Fault != nil {
-			st.mu.Lock()
-			err := st.ps.Fault.Inject(ctx)
-			at := r.now()
-			if err == nil {
-				st.injected = true
-			}
-			st.mu.Unlock()
-			if err != nil {
-				r.failStep(st, fmt.Errorf("inject: %w", err))
-				break
-			}
-			// At: when injecting began (what `after: STEP` measures from);
-			// Done: when the fault was fully in (where `during` starts).
-			_ = r.jw.Step(journal.StepRec{Step: s.Name, Ev: journal.EvInjected, At: start, Done: at, Kind: s.Fault})
-			r.event("inject", s.Name, st.ps.Describe())
-			if d := s.Duration.D(); d > 0 && s.RevertAuto() {
-				bg.Add(1)
-				go func(st *stepState, due time.Duration) {
-					defer bg.Done()
-					if wait(due) {
+			// Inject in the background: a slow fault (hypervisor.destroy
+			// waits for QEMU to exit) must not delay the steps due at the
+			// same moment, so "destroy and cut at once" happens at once.
+			bg.Add(1)
+			go func(st *stepState, s *experiments.Step, start time.Duration) {
+				defer bg.Done()
+				st.mu.Lock()
+				if st.reverted { // an abort got here first: never inject after it
+					st.mu.Unlock()
+					return
+				}
+				err := st.ps.Fault.Inject(ctx)
+				at := r.now()
+				if err == nil {
+					st.injected = true
+				}
+				st.mu.Unlock()
+				if err != nil {
+					r.failStep(st, fmt.Errorf("inject: %w", err))
+					return
+				}
+				// At: when injecting began (what `after: STEP` measures from);
+				// Done: when the fault was fully in (where `during` starts).
+				_ = r.jw.Step(journal.StepRec{Step: s.Name, Ev: journal.EvInjected, At: start, Done: at, Kind: s.Fault})
+				r.event("inject", s.Name, st.ps.Describe())
+				if d := s.Duration.D(); d > 0 && s.RevertAuto() {
+					if wait(at + d) {
 						if err := r.revertStep(st, "run"); err != nil {
 							r.setInfra(err)
 						}
 					}
-				}(st, at+d)
-			}
+				}
+			}(st, s, start)
 		} else {
 			_ = r.jw.Step(journal.StepRec{Step: s.Name, Ev: journal.EvStarted, At: start, Kind: s.Action,
 				Desc: st.ps.Describe(), Targets: st.ps.Targets()})
