@@ -68,6 +68,11 @@ func (l *builder) buildNetwork(ctx context.Context) error {
 				return err
 			}
 		}
+		if h.hypervisor {
+			if err := l.vmBridge(h.name); err != nil {
+				return err
+			}
+		}
 		for i, sw := range h.uplinks {
 			if err := l.veth(h.name, UplinkName(i), sw, h.name); err != nil {
 				return err

@@ -21,7 +21,7 @@ const DefaultGuestDir = "/var/cache/faultline/guest/current"
 const NBDPort = 10809
 
 // domainXML describes a VM booted straight from the guest image, its
-// configuration on the kernel command line, its NIC on the hv's br0.
+// configuration on the kernel command line, its NIC on the hv's vmbr0 (see VMBridgeName).
 func (l *builder) domainXML(vm *VM) (string, error) {
 	mem, err := ParseSize(vm.Memory)
 	if err != nil {
@@ -65,7 +65,7 @@ func (l *builder) domainXML(vm *VM) (string, error) {
 			Interfaces: []libvirtxml.DomainInterface{{
 				MAC:    &libvirtxml.DomainInterfaceMAC{Address: macFor(vm.Name)},
 				Model:  &libvirtxml.DomainInterfaceModel{Type: "virtio"},
-				Source: &libvirtxml.DomainInterfaceSource{Bridge: &libvirtxml.DomainInterfaceSourceBridge{Bridge: BridgeName}},
+				Source: &libvirtxml.DomainInterfaceSource{Bridge: &libvirtxml.DomainInterfaceSourceBridge{Bridge: VMBridgeName}},
 			}},
 			Serials: []libvirtxml.DomainSerial{{
 				Source: &libvirtxml.DomainChardevSource{File: &libvirtxml.DomainChardevSourceFile{Path: console}},
