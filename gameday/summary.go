@@ -3,6 +3,8 @@ package gameday
 import (
 	"time"
 
+	"github.com/faultline/faultline/journal"
+
 	"github.com/faultline/faultline/reports"
 	"github.com/faultline/faultline/verify"
 )
@@ -10,12 +12,12 @@ import (
 // Statuses of a game day and of its experiments, beyond the journal's
 // passed, failed, aborted and error.
 const (
-	StatusPassed  = "passed"
-	StatusFailed  = "failed"
-	StatusAborted = "aborted"
-	StatusError   = "error"
+	StatusPassed  = journal.StatusPassed
+	StatusFailed  = journal.StatusFailed
+	StatusAborted = journal.StatusAborted
+	StatusError   = journal.StatusError
 	// StatusInvalid: the plan or its preflight failed; nothing was injected (exit 2).
-	StatusInvalid = "invalid"
+	StatusInvalid = journal.StatusInvalid
 	// StatusRefused: outside the window, or `requires` did not hold; nothing was injected (exit 3).
 	StatusRefused = "refused"
 	// StatusSkipped: not started (stopOnFailure, the window closed, or a signal).
