@@ -80,6 +80,11 @@ type Kind struct {
 	NewAction func(params json.RawMessage) (Action, error)
 	// Revert reverts from an undo record in a fresh process (recover, guard).
 	Revert func(ctx context.Context, params json.RawMessage) error
+	// Trust checks, without changing anything, that an undo record read
+	// back from a journal names only objects faultline created (its own
+	// table prefix and marker, a recorded inode, a recorded UUID). A record
+	// that fails is refused and never reverted. Nil: nothing to check.
+	Trust func(params json.RawMessage) error
 }
 
 var (
@@ -142,6 +147,26 @@ func RevertUndo(ctx context.Context, u Undo) error {
 		return nil
 	}
 	return k.Revert(ctx, u.Params)
+}
+
+// ErrUntrusted marks an undo record that does not name objects faultline
+// created; recover and the guard refuse it.
+var ErrUntrusted = errors.New("undo record not trusted")
+
+// TrustUndo runs the kind's Trust check on an undo record read from a
+// journal; errors wrap ErrUntrusted.
+func TrustUndo(u Undo) error {
+	k, ok := Lookup(u.Kind)
+	if !ok {
+		return fmt.Errorf("%w: unknown kind %q", ErrUntrusted, u.Kind)
+	}
+	if k.Trust == nil {
+		return nil
+	}
+	if err := k.Trust(u.Params); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrUntrusted, u.Kind, err)
+	}
+	return nil
 }
 
 // DecodeParams strictly decodes JSON params into v: unknown fields are errors.

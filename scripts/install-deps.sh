@@ -4,7 +4,8 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev qemu-system-x86
-      busybox-static nftables iptables iproute2 cpio kmod procps psmisc util-linux gcc chromium)
+      busybox-static nftables iptables iproute2 cpio kmod procps psmisc util-linux gcc chromium
+      openssh-server openssh-client prometheus prometheus-node-exporter openipmi)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
