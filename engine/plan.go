@@ -132,12 +132,6 @@ func targetList(ts []faults.Target) string {
 	return strings.Join(s, ", ")
 }
 
-// RunScoped is implemented by faults that create named resources (an
-// nftables table) and must name them after the run and step.
-type RunScoped interface {
-	Scope(experiment, runID, step string)
-}
-
 func buildStep(st *experiments.Step, expName, runID string) (*PlannedStep, error) {
 	kind, ok := faults.Lookup(st.Kind())
 	if !ok {
@@ -160,8 +154,8 @@ func buildStep(st *experiments.Step, expName, runID string) (*PlannedStep, error
 		if err != nil {
 			return nil, err
 		}
-		if rs, ok := f.(RunScoped); ok {
-			rs.Scope(expName, runID, st.Name)
+		if sc, ok := f.(faults.Scoped); ok {
+			sc.SetScope(runID, st.Name)
 		}
 		ps.Fault = f
 	} else {

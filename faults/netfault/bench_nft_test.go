@@ -15,7 +15,7 @@ import (
 
 // tfBenchRules is what net.partition writes, as an nft script: the same
 // tables, sets, chains and rules, for the forking side of the comparison.
-const tfBenchRules = `table inet faultline_bench {
+const tfBenchRules = `table inet faultline-bench {
 	set a4 { type ipv4_addr; flags interval; elements = { 198.18.1.0/24 } }
 	set b4 { type ipv4_addr; flags interval; elements = { 198.18.2.2 } }
 	chain input { type filter hook input priority raw; policy accept;
@@ -31,7 +31,7 @@ const tfBenchRules = `table inet faultline_bench {
 		ip saddr @b4 ip daddr @a4 counter drop
 	}
 }
-table bridge faultline_bench {
+table bridge faultline-bench {
 	set a4 { type ipv4_addr; flags interval; elements = { 198.18.1.0/24 } }
 	set b4 { type ipv4_addr; flags interval; elements = { 198.18.2.2 } }
 	chain forward { type filter hook forward priority 0; policy accept;
@@ -41,7 +41,7 @@ table bridge faultline_bench {
 }
 `
 
-const tfBenchDelete = "delete table inet faultline_bench\ndelete table bridge faultline_bench\n"
+const tfBenchDelete = "delete table inet faultline-bench\ndelete table bridge faultline-bench\n"
 
 // BenchmarkNftPartitionLibraryVsFork times one net.partition inject+revert
 // through the nftables library and the same tables added and deleted by
@@ -65,7 +65,7 @@ func BenchmarkNftPartitionLibraryVsFork(b *testing.B) {
 		b.Fatal(err)
 	}
 	k, _ := faults.Lookup("net.partition")
-	params, _ := json.Marshal(map[string]any{"netns": ns, "a": []string{"198.18.1.0/24"}, "b": []string{"198.18.2.2"}, "table": "faultline_bench"})
+	params, _ := json.Marshal(map[string]any{"netns": ns, "a": []string{"198.18.1.0/24"}, "b": []string{"198.18.2.2"}, "table": "faultline-bench"})
 	f, err := k.NewFault(params)
 	if err != nil {
 		b.Fatal(err)

@@ -23,6 +23,7 @@ func init() {
 		Doc:      "drop a percentage of IP packets to an address set (nftables numgen, own table)",
 		NewFault: NewLoss,
 		Revert:   nftRevertParams,
+		Trust:    nftTrustParams,
 	})
 }
 
@@ -46,7 +47,7 @@ func NewLoss(params json.RawMessage) (faults.Fault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("net.loss: %w", err)
 	}
-	table, err := nftTableParam("net.loss", p.Table, params)
+	table, explicit, err := nftTableParam("net.loss", p.Table, params)
 	if err != nil {
 		return nil, err
 	}
@@ -77,10 +78,6 @@ func NewLoss(params json.RawMessage) (faults.Fault, error) {
 	if len(p.From) > 0 {
 		desc += fmt.Sprintf(" from [%s]", strings.Join(p.From, " "))
 	}
-	return &nftTableFault{
-		kind:  "net.loss",
-		desc:  fmt.Sprintf("%s in %s (table %s)", desc, nftNetnsID(p.Netns), table),
-		netns: []string{p.Netns},
-		prog:  prog,
-	}, nil
+	desc += " in " + nftNetnsID(p.Netns)
+	return newNftTableFault("net.loss", desc, table, explicit, []string{p.Netns}, prog), nil
 }

@@ -48,15 +48,13 @@ func (p *nftProgram) families() []nftables.TableFamily {
 	return nftFamilies[:1]
 }
 
-// queue adds the program to c's batch as one transaction: the table is
-// created, deleted and created again, so an earlier copy (a retried
-// inject) is replaced atomically and nothing outside it is touched.
+// queue adds the program's sets, chains and rules to c's batch, one
+// transaction, inside tables that already exist: the caller created them,
+// empty and marked, and nothing outside them is named.
 func (p *nftProgram) queue(c *nftables.Conn) error {
 	var setID uint32
 	for _, fam := range p.families() {
-		c.AddTable(&nftables.Table{Name: p.table, Family: fam})
-		c.DelTable(&nftables.Table{Name: p.table, Family: fam})
-		t := c.AddTable(&nftables.Table{Name: p.table, Family: fam})
+		t := &nftables.Table{Name: p.table, Family: fam}
 		sets := map[string]*nftables.Set{}
 		for _, s := range p.sets {
 			setID++

@@ -22,6 +22,7 @@ func init() {
 		Doc:      "drop all IP traffic between address sets a and b, both ways (own nftables table)",
 		NewFault: NewPartition,
 		Revert:   nftRevertParams,
+		Trust:    nftTrustParams,
 	})
 }
 
@@ -44,7 +45,7 @@ func NewPartition(params json.RawMessage) (faults.Fault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("net.partition: %w", err)
 	}
-	table, err := nftTableParam("net.partition", p.Table, params)
+	table, explicit, err := nftTableParam("net.partition", p.Table, params)
 	if err != nil {
 		return nil, err
 	}
@@ -62,10 +63,6 @@ func NewPartition(params json.RawMessage) (faults.Fault, error) {
 	if len(prog.rules) == 0 {
 		return nil, fmt.Errorf("net.partition: a and b share no address family, nothing would be dropped")
 	}
-	return &nftTableFault{
-		kind:  "net.partition",
-		desc:  fmt.Sprintf("partition [%s] from [%s] in %s (table %s)", strings.Join(p.A, " "), strings.Join(p.B, " "), nftNetnsID(p.Netns), table),
-		netns: []string{p.Netns},
-		prog:  prog,
-	}, nil
+	desc := fmt.Sprintf("partition [%s] from [%s] in %s", strings.Join(p.A, " "), strings.Join(p.B, " "), nftNetnsID(p.Netns))
+	return newNftTableFault("net.partition", desc, table, explicit, []string{p.Netns}, prog), nil
 }

@@ -118,9 +118,9 @@ var _ = Describe("net.partition", Label("traffic"), func() {
 		Expect(json.Unmarshal(undo.Params, &rec)).To(Succeed())
 		Expect(rec).To(HaveKey("table"))
 		Expect(f.Inject(ctx)).To(Succeed())
-		Expect(tfTestNftText(ns)).To(ContainSubstring("faultline_net_partition_"))
+		Expect(tfTestNftText(ns)).To(ContainSubstring("faultline-net_partition-"))
 		Expect(faults.RevertUndo(ctx, undo)).To(Succeed())
-		Expect(tfTestNftText(ns)).NotTo(ContainSubstring("faultline_"))
+		Expect(tfTestNftText(ns)).NotTo(ContainSubstring("faultline-"))
 
 		Expect(f.Inject(ctx)).To(Succeed())
 		Expect(nsutil.Delete(ns)).To(Succeed())
@@ -137,6 +137,8 @@ var _ = Describe("net.partition", Label("traffic"), func() {
 		Entry("empty set", `{"a":[],"b":["198.18.1.1"]}`, "at least one"),
 		Entry("no common family", `{"a":["198.18.0.1"],"b":["2001:db8::1"]}`, "share no address family"),
 		Entry("unknown field", `{"a":["198.18.0.1"],"b":["198.18.0.2"],"c":1}`, "unknown field"),
-		Entry("bad table", `{"a":["198.18.0.1"],"b":["198.18.0.2"],"table":"x y"}`, "only letters"),
+		Entry("bad table", `{"a":["198.18.0.1"],"b":["198.18.0.2"],"table":"faultline-x y"}`, "only letters"),
+		Entry("someone else's table", `{"a":["198.18.0.1"],"b":["198.18.0.2"],"table":"filter"}`, `with.table "filter": must start with "faultline-"`),
+		Entry("the old prefix", `{"a":["198.18.0.1"],"b":["198.18.0.2"],"table":"faultline_x"}`, `must start with "faultline-"`),
 	)
 })

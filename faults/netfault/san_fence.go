@@ -29,6 +29,7 @@ func init() {
 		Doc:      "cut a storage node off: drop its addresses on the hypervisors (nftables) or take its links down",
 		NewFault: NewSANFence,
 		Revert:   sanRevertParams,
+		Trust:    sanTrustParams,
 	})
 }
 
@@ -58,7 +59,7 @@ func newSANFenceAddresses(p SANFenceParams, params json.RawMessage) (faults.Faul
 	if err != nil {
 		return nil, fmt.Errorf("san.fence: %w", err)
 	}
-	table, err := nftTableParam("san.fence", p.Table, params)
+	table, explicit, err := nftTableParam("san.fence", p.Table, params)
 	if err != nil {
 		return nil, err
 	}
@@ -74,17 +75,13 @@ func newSANFenceAddresses(p SANFenceParams, params json.RawMessage) (faults.Faul
 	for i, ns := range p.Netns {
 		ids[i] = nftNetnsID(ns)
 	}
-	return &sanAddressFence{nftTableFault{
-		kind:  "san.fence",
-		desc:  fmt.Sprintf("fence SAN [%s] from %s (table %s)", strings.Join(p.Addresses, " "), strings.Join(ids, ", "), table),
-		netns: p.Netns,
-		prog:  prog,
-	}}, nil
+	desc := fmt.Sprintf("fence SAN [%s] from %s", strings.Join(p.Addresses, " "), strings.Join(ids, ", "))
+	return &sanAddressFence{newNftTableFault("san.fence", desc, table, explicit, p.Netns, prog)}, nil
 }
 
 // sanAddressFence is an nftables fence whose undo record says its mode, so
 // that one registered Revert serves both modes.
-type sanAddressFence struct{ nftTableFault }
+type sanAddressFence struct{ *nftTableFault }
 
 func (f *sanAddressFence) Prepare(ctx context.Context) (faults.Undo, error) {
 	u, err := f.nftTableFault.Prepare(ctx)
@@ -102,7 +99,7 @@ func (f *sanAddressFence) Prepare(ctx context.Context) (faults.Undo, error) {
 type sanUndo struct {
 	Mode  string          `json:"mode"`
 	Nft   json.RawMessage `json:"nft,omitempty"`
-	Links *sanLinksUndo   `json:"links,omitempty"`
+	Link  json.RawMessage `json:"link,omitempty"` // link.down's undo record
 }
 
 func sanRevertParams(ctx context.Context, params json.RawMessage) error {
@@ -114,10 +111,26 @@ func sanRevertParams(ctx context.Context, params json.RawMessage) error {
 	case "addresses":
 		return nftRevertParams(ctx, u.Nft)
 	case "links":
-		if u.Links == nil {
-			return fmt.Errorf("san.fence undo record: links mode without links")
+		if len(u.Link) == 0 {
+			return fmt.Errorf("san.fence undo record: links mode without a link record")
 		}
-		return u.Links.revert(ctx)
+		return sanLinksRevert(ctx, u.Link)
+	}
+	return fmt.Errorf("san.fence undo record: unknown mode %q", u.Mode)
+}
+
+// sanTrustParams is san.fence's Trust: each mode's record is checked as
+// its own kind's would be.
+func sanTrustParams(params json.RawMessage) error {
+	var u sanUndo
+	if err := faults.DecodeParams(params, &u); err != nil {
+		return fmt.Errorf("san.fence undo record: %w", err)
+	}
+	switch u.Mode {
+	case "addresses":
+		return nftTrustParams(u.Nft)
+	case "links":
+		return sanLinksTrust(u.Link)
 	}
 	return fmt.Errorf("san.fence undo record: unknown mode %q", u.Mode)
 }
