@@ -97,9 +97,9 @@ func (f *sanAddressFence) Prepare(ctx context.Context) (faults.Undo, error) {
 
 // sanUndo is san.fence's undo record: one of its two halves is set.
 type sanUndo struct {
-	Mode  string          `json:"mode"`
-	Nft   json.RawMessage `json:"nft,omitempty"`
-	Link  json.RawMessage `json:"link,omitempty"` // link.down's undo record
+	Mode string          `json:"mode"`
+	Nft  json.RawMessage `json:"nft,omitempty"`
+	Link json.RawMessage `json:"link,omitempty"` // link.down's undo record
 }
 
 func sanRevertParams(ctx context.Context, params json.RawMessage) error {

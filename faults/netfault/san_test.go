@@ -102,6 +102,35 @@ var _ = Describe("san.fence", Label("traffic"), func() {
 		Expect(f.Revert(ctx)).To(Succeed(), "revert is idempotent")
 	})
 
+	It("in links mode restores multipath routes over the fenced links, in every table", func() {
+		l := build()
+		testRun("ip", "-n", l.san, "route", "add", "198.18.23.0/24",
+			"nexthop", "via", "198.18.20.1", "dev", "st0", "weight", "2", "nexthop", "via", "198.18.21.1", "dev", "st1")
+		testRun("ip", "-n", l.san, "route", "add", "198.18.24.0/24", "table", "100",
+			"nexthop", "via", "198.18.20.2", "dev", "st0", "nexthop", "via", "198.18.21.1", "dev", "st1", "weight", "4")
+		routes := func() string {
+			return testRun("ip", "-n", l.san, "-4", "route", "show", "table", "main") +
+				testRun("ip", "-n", l.san, "-4", "route", "show", "table", "100")
+		}
+		before := routes()
+		Expect(before).To(ContainSubstring("198.18.23.0/24"))
+		Expect(before).To(ContainSubstring("198.18.24.0/24"))
+
+		f := testFault("san.fence", map[string]any{"netns": l.san, "mode": "links", "links": []string{"st0", "st1"}})
+		undo, err := f.Prepare(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(faults.TrustUndo(undo)).To(Succeed())
+		DeferCleanup(func() { Expect(f.Revert(ctx)).To(Succeed()) })
+		Expect(f.Inject(ctx)).To(Succeed())
+		Expect(routes()).NotTo(ContainSubstring("198.18.23.0/24"), "both paths down: the kernel dropped the route")
+
+		Expect(faults.RevertUndo(ctx, undo)).To(Succeed(), "as recover does, from the record alone")
+		Expect(routes()).To(Equal(before))
+		Expect(f.Inject(ctx)).To(Succeed())
+		Expect(f.Revert(ctx)).To(Succeed())
+		Expect(routes()).To(Equal(before))
+	})
+
 	It("fails preflight for a missing link", func() {
 		ns := testNetns("san")
 		f := testFault("san.fence", map[string]any{"netns": ns, "mode": "links", "links": []string{"nope0"}})
