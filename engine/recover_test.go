@@ -91,7 +91,7 @@ var _ = Describe("recover after the target restarted", Serial, func() {
 			params := map[string]any{"netns": t.Server, "link": "eth0"}
 			switch f.kind {
 			case "net.partition":
-				params = map[string]any{"netns": t.Server, "a": []string{"198.18.100.1"}, "b": []string{"198.18.100.2"}, "table": "fl_old_part"}
+				params = map[string]any{"netns": t.Server, "a": []string{"198.18.100.1"}, "b": []string{"198.18.100.2"}, "table": "faultline-old-part"}
 			case "net.bandwidth":
 				params["rate"] = "1mbit"
 			}
