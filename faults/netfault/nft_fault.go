@@ -228,7 +228,7 @@ func (u nftUndo) check(strict bool) error {
 		return fmt.Errorf("table %s: no namespaces", u.Table)
 	}
 	for _, ns := range u.Netns {
-		if err := nftValidNetnsName(ns.Name); err != nil {
+		if err := linkValidateNetns(ns.Name); err != nil {
 			return err
 		}
 		if strict && ns.Inode == 0 {
@@ -246,18 +246,6 @@ func nftParseFamily(name string) (nftables.TableFamily, error) {
 		return nftables.TableFamilyBridge, nil
 	}
 	return 0, fmt.Errorf("unknown table family %q", name)
-}
-
-// nftValidNetnsName accepts the host ("" or "host") and plain names of
-// /run/netns entries: no path separators, nothing that climbs out.
-func nftValidNetnsName(name string) error {
-	if nsutil.IsHost(name) {
-		return nil
-	}
-	if name == "." || name == ".." || len(name) > 255 || strings.ContainsAny(name, "/\x00") {
-		return fmt.Errorf("netns %q: not a namespace name", name)
-	}
-	return nil
 }
 
 // nftRevert deletes, in each recorded namespace, the tables of the
