@@ -294,6 +294,29 @@ var _ = Describe("foreign state", Label("traffic"), func() {
 		}
 	})
 
+	It("refuses to replace a root qdisc tree that has tc filters, which a revert could not rebuild", func() {
+		x := ffBuild()
+		testRun("ip", "netns", "exec", x.h, "tc", "filter", "add", "dev", "eth1", "parent", "20:", "protocol", "ip",
+			"prio", "1", "u32", "match", "ip", "dst", "198.18.71.0/24", "flowid", "20:20")
+		filters := func() string { return testRun("ip", "netns", "exec", x.h, "tc", "filter", "show", "dev", "eth1") }
+		before, beforeFilters := ffRead(x.h), filters()
+		Expect(beforeFilters).To(ContainSubstring("flowid 20:20"))
+		f := testFault("net.bandwidth", map[string]any{"netns": x.h, "link": "eth1", "rate": "10mbit"})
+		Expect(f.(faults.Preflighter).Preflight(ctx)).To(MatchError(ContainSubstring("has tc filters under 20:")))
+		_, err := f.Prepare(ctx)
+		Expect(err).To(MatchError(ContainSubstring("has tc filters under 20:")))
+		Expect(f.Inject(ctx)).NotTo(Succeed(), "never prepared, never injected")
+		Expect(f.Revert(ctx)).To(Succeed())
+		ffExpectSame(x.h, before, "a refused bandwidth fault")
+		Expect(filters()).To(Equal(beforeFilters))
+
+		// A filter on a class counts as well.
+		testRun("ip", "netns", "exec", x.h, "tc", "filter", "del", "dev", "eth1", "parent", "20:", "prio", "1")
+		testRun("ip", "netns", "exec", x.h, "tc", "filter", "add", "dev", "eth1", "parent", "20:1", "protocol", "ip",
+			"prio", "2", "u32", "match", "ip", "dst", "198.18.72.0/24", "flowid", "20:20")
+		Expect(f.(faults.Preflighter).Preflight(ctx)).To(MatchError(ContainSubstring("has tc filters under 20:1")))
+	})
+
 	It("never deletes a table named in a tampered undo record that is not faultline's", func() {
 		x := ffBuild()
 		before := ffRead(x.h)

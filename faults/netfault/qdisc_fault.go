@@ -62,8 +62,21 @@ func (f *qdiscRootFault) Preflight(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", f.kind, nftWrapErr(err))
 	}
 	defer h.Close()
-	if _, err := h.LinkByName(f.link); err != nil {
+	l, err := h.LinkByName(f.link)
+	if err != nil {
 		return fmt.Errorf("%s: link %s in %s: %w", f.kind, f.link, nftNetnsID(f.netns), faults.ErrNotFound)
+	}
+	s, err := qdiscOpenSock(f.netns)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.kind, err)
+	}
+	defer s.Close()
+	snap, err := qdiscTakeSnapshot(s, l.Attrs().Index)
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", f.kind, f.link, err)
+	}
+	if err := qdiscRefuseFilters(s, l.Attrs().Index, f.link, snap); err != nil {
+		return fmt.Errorf("%s in %s: %w", f.kind, nftNetnsID(f.netns), err)
 	}
 	return nil
 }
@@ -93,6 +106,9 @@ func (f *qdiscRootFault) Prepare(ctx context.Context) (faults.Undo, error) {
 	snap, err := qdiscTakeSnapshot(s, l.Attrs().Index)
 	if err != nil {
 		return faults.Undo{}, fmt.Errorf("%s: %s: %w", f.kind, f.link, err)
+	}
+	if err := qdiscRefuseFilters(s, l.Attrs().Index, f.link, snap); err != nil {
+		return faults.Undo{}, fmt.Errorf("%s in %s: %w", f.kind, nftNetnsID(f.netns), err)
 	}
 	u := &qdiscUndo{Netns: f.netns, Inode: ino, Link: f.link, Index: l.Attrs().Index,
 		OurKind: f.qkind, OurHandle: netlink.MakeHandle(qdiscFreeMajor(snap), 0), Previous: snap}
