@@ -11,18 +11,19 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/journal"
 	"github.com/faultline/faultline/probes"
 	"github.com/faultline/faultline/verify"
 )
 
-// Exit codes (DESIGN.md).
+// Exit codes: aliases of package exitcode, which owns them.
 const (
-	ExitPassed  = 0
-	ExitFailed  = 1
-	ExitInvalid = 2
-	ExitAborted = 3
-	ExitInfra   = 4
+	ExitPassed  = exitcode.Passed
+	ExitFailed  = exitcode.Failed
+	ExitInvalid = exitcode.Invalid
+	ExitAborted = exitcode.Aborted
+	ExitInfra   = exitcode.Infra
 )
 
 // Event is something the live display shows.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/journal"
 	"github.com/faultline/faultline/verify"
 )
@@ -110,7 +111,7 @@ func Build(run *journal.Run) *Report {
 		r.Status, r.Exit, r.Error = run.End.Status, run.End.Exit, run.End.Error
 	} else {
 		// A run that never finished (killed): say so; recover reverts it.
-		r.Status, r.Exit = "incomplete", 4
+		r.Status, r.Exit = "incomplete", exitcode.Infra
 		r.Error = "the journal has no end record: the run was killed or is still running; run `faultline recover`"
 	}
 	ms := tl.MethodStart

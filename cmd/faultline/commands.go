@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/exitcode"
 
 	// Fault, action and probe kinds register themselves.
 	_ "github.com/faultline/faultline/faults/actions"
@@ -45,7 +46,7 @@ func commands() []*cli.Command {
 // extraCommands lets other files of this package add commands from init().
 var extraCommands []*cli.Command
 
-func invalid(err error) error { return cli.Exit(err.Error(), engine.ExitInvalid) }
+func invalid(err error) error { return cli.Exit(err.Error(), exitcode.Invalid) }
 
 func validateCmd(c *cli.Context) error {
 	if c.NArg() == 0 {
@@ -149,7 +150,7 @@ func recoverCmd(c *cli.Context) error {
 		fmt.Println("nothing to recover")
 	}
 	if err != nil {
-		return cli.Exit("recover: "+err.Error(), engine.ExitInfra)
+		return cli.Exit("recover: "+err.Error(), exitcode.Infra)
 	}
 	return nil
 }

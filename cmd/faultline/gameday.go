@@ -13,8 +13,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/gameday"
+	"github.com/faultline/faultline/internal/exitcode"
 )
 
 func init() {
@@ -135,7 +135,7 @@ func gamedayRunCmd(c *cli.Context) error {
 		fmt.Printf("  %2d %-24s %-8s exit %d  %s\n", i+1, e.Name, e.Status, e.Exit, detail)
 	}
 	fmt.Printf("reports in %s (index.html, summary.md, junit.xml)\n", out)
-	if sum.Exit == engine.ExitInfra {
+	if sum.Exit == exitcode.Infra {
 		return cli.Exit("infrastructure error; run `faultline recover`", sum.Exit)
 	}
 	if sum.Exit != 0 {
@@ -151,7 +151,7 @@ func gamedayServeCmd(c *cli.Context) error {
 	}
 	history := c.String("history")
 	if err := os.MkdirAll(history, 0o755); err != nil {
-		return cli.Exit(err.Error(), engine.ExitInfra)
+		return cli.Exit(err.Error(), exitcode.Infra)
 	}
 	srv, err := gameday.NewServer(gd, gameday.ServeOptions{HistoryDir: history, StateDir: c.String("state-dir"),
 		Version: version, Logf: gamedayLogger()})
@@ -165,7 +165,7 @@ func gamedayServeCmd(c *cli.Context) error {
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, net.ErrClosed) {
-		return cli.Exit("gameday serve: "+err.Error(), engine.ExitInfra)
+		return cli.Exit("gameday serve: "+err.Error(), exitcode.Infra)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/guard"
+	"github.com/faultline/faultline/internal/exitcode"
 )
 
 // defaultGuardTTL is safety.guardTTL when the experiment does not set it.
@@ -37,7 +38,7 @@ func guardCmd(c *cli.Context) error {
 	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE)
 	conn, err := guard.ConnFromFD(guard.LeaseFD)
 	if err != nil {
-		return cli.Exit(err.Error(), engine.ExitInvalid)
+		return cli.Exit(err.Error(), exitcode.Invalid)
 	}
 	state, run := c.String("state-dir"), c.String("run")
 	unpid, err := guard.WritePID(state, run)
@@ -48,7 +49,7 @@ func guardCmd(c *cli.Context) error {
 	o := guard.Serve(context.Background(), conn, guard.ServeConfig{StateDir: state, RunID: run,
 		Journal: c.String("journal"), TTL: c.Duration("ttl"), Log: os.Stderr})
 	if o.Err != nil {
-		return cli.Exit("guard: "+o.Err.Error(), engine.ExitInfra)
+		return cli.Exit("guard: "+o.Err.Error(), exitcode.Infra)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/lab"
 	"github.com/urfave/cli/v2"
 )
@@ -57,12 +58,12 @@ func labContext(c *cli.Context) (context.Context, context.CancelFunc) {
 func labUp(c *cli.Context) error {
 	topo := lab.Seed()
 	if c.Args().Len() > 1 {
-		return cli.Exit("lab up takes at most one topology file", 2)
+		return cli.Exit("lab up takes at most one topology file", exitcode.Invalid)
 	}
 	if p := c.Args().First(); p != "" {
 		t, err := lab.LoadTopology(p)
 		if err != nil {
-			return cli.Exit(err.Error(), 2)
+			return cli.Exit(err.Error(), exitcode.Invalid)
 		}
 		topo = t
 	}
@@ -74,7 +75,7 @@ func labUp(c *cli.Context) error {
 		Progress:     c.App.ErrWriter,
 	})
 	if err != nil {
-		return cli.Exit(fmt.Sprintf("lab up: %v", err), 4)
+		return cli.Exit(fmt.Sprintf("lab up: %v", err), exitcode.Infra)
 	}
 	printLabStatus(c.App.Writer, s)
 	fmt.Fprintf(c.App.Writer, "\nlab %q up: all VMs serving %.1fs after start\n", s.Topology, s.UpTime.Seconds())
@@ -85,7 +86,7 @@ func labDown(c *cli.Context) error {
 	ctx, cancel := labContext(c)
 	defer cancel()
 	if err := lab.Down(ctx); err != nil {
-		return cli.Exit(fmt.Sprintf("lab down: %v", err), 4)
+		return cli.Exit(fmt.Sprintf("lab down: %v", err), exitcode.Infra)
 	}
 	fmt.Fprintln(c.App.Writer, "lab down")
 	return nil
@@ -94,7 +95,7 @@ func labDown(c *cli.Context) error {
 func labStatus(c *cli.Context) error {
 	s, err := lab.Status(c.Context)
 	if err != nil {
-		return cli.Exit(err.Error(), 4)
+		return cli.Exit(err.Error(), exitcode.Infra)
 	}
 	if c.Bool("json") {
 		enc := json.NewEncoder(c.App.Writer)

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/faultline/faultline/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -46,5 +47,5 @@ func exitCode(err error) int {
 	}
 	// Anything else is a usage error (bad flag, unknown command).
 	fmt.Fprintln(os.Stderr, "faultline:", err)
-	return engine.ExitInvalid
+	return exitcode.Invalid
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/faultline/faultline/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/journal"
 	"github.com/faultline/faultline/reports"
 )
@@ -92,7 +92,7 @@ func reportCmd(c *cli.Context) error {
 		return invalid(fmt.Errorf("report: unknown --format %q (json, junit, markdown, html)", a.format))
 	}
 	if err != nil {
-		return cli.Exit(err.Error(), engine.ExitInfra)
+		return cli.Exit(err.Error(), exitcode.Infra)
 	}
 	return nil
 }
