@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/nsutil"
 )
 
@@ -53,7 +53,8 @@ type protectedPath struct {
 
 // LockoutRisks lists every step that would cut the path from the
 // operator's namespace to the SSH client, the default gateway, or a
-// libvirt URI the run still needs. It only reads routes.
+// remote endpoint (a libvirt URI) the run still needs. It only reads
+// routes; what each step cuts and needs, the step's fault or action says.
 func (p *Plan) LockoutRisks(ctx context.Context, c LockoutCheck) ([]LockoutRisk, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -161,7 +162,7 @@ func (p *Plan) protectedPaths(ctx context.Context, h *netlink.Handle, c LockoutC
 			out = append(out, protectedPath{what: "the default route via " + gw.String(), addr: gw, gw: true, needed: always})
 		}
 	}
-	out = append(out, p.uriPaths(ctx)...)
+	out = append(out, p.endpointPaths(ctx)...)
 	return out, nil
 }
 
@@ -179,21 +180,34 @@ func routeGateways(r netlink.Route) []netip.Addr {
 	return out
 }
 
-// uriPaths are the remote libvirt hosts of the run. Step i needs a URI when
-// a later step uses it, or when a fault at or before it does (its revert
-// talks to that hypervisor).
-func (p *Plan) uriPaths(ctx context.Context) []protectedPath {
+// endpointPaths are the remote services the run's steps need (libvirt
+// daemons, migration targets), as each fault and action says
+// (faults.Endpointer). Step i needs an endpoint when a later step uses it,
+// or when a fault at or before it does (its revert talks to it).
+func (p *Plan) endpointPaths(ctx context.Context) []protectedPath {
 	type use struct {
+		host        string
 		first, last int
 		faultFirst  int
 	}
 	uses := map[string]*use{}
+	var order []string
 	for i, st := range p.Steps {
-		for _, u := range stepURIs(st.Step.With) {
-			x := uses[u]
+		var eps []faults.Endpoint
+		if e, ok := st.Fault.(faults.Endpointer); ok {
+			eps = e.Endpoints()
+		} else if e, ok := st.Action.(faults.Endpointer); ok {
+			eps = e.Endpoints()
+		}
+		for _, ep := range eps {
+			if ep.Host == "" {
+				continue
+			}
+			x := uses[ep.Name]
 			if x == nil {
-				x = &use{first: i, faultFirst: -1}
-				uses[u] = x
+				x = &use{host: ep.Host, first: i, faultFirst: -1}
+				uses[ep.Name] = x
+				order = append(order, ep.Name)
 			}
 			x.last = i
 			if st.Fault != nil && x.faultFirst < 0 {
@@ -202,15 +216,11 @@ func (p *Plan) uriPaths(ctx context.Context) []protectedPath {
 		}
 	}
 	var out []protectedPath
-	for uri, x := range uses {
-		host := uriHost(uri)
-		if host == "" {
-			continue
-		}
-		x := x
-		for _, a := range resolveHost(ctx, host) {
+	for _, name := range order {
+		x := uses[name]
+		for _, a := range resolveHost(ctx, x.host) {
 			out = append(out, protectedPath{
-				what: fmt.Sprintf("the path to libvirt %s (%s)", uri, a),
+				what: fmt.Sprintf("the path to %s (%s)", name, a),
 				addr: a,
 				needed: func(i int) bool {
 					return i < x.last || (x.faultFirst >= 0 && i >= x.faultFirst)
@@ -219,33 +229,6 @@ func (p *Plan) uriPaths(ctx context.Context) []protectedPath {
 		}
 	}
 	return out
-}
-
-// stepURIs are the libvirt URIs (and migration URIs) in a step's parameters.
-func stepURIs(with map[string]any) []string {
-	var out []string
-	for _, k := range []string{"uri", "to", "migrateURI"} {
-		if s, ok := with[k].(string); ok && strings.Contains(s, "://") {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// uriHost is the remote host of a libvirt URI; "" for a local one.
-func uriHost(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil {
-		return ""
-	}
-	h := u.Hostname()
-	if h == "" || h == "localhost" {
-		return ""
-	}
-	if a, err := netip.ParseAddr(h); err == nil && a.IsLoopback() {
-		return ""
-	}
-	return h
 }
 
 func resolveHost(ctx context.Context, host string) []netip.Addr {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/nsutil"
 )
 
 // LocksDir is the folder of per-target lock files under a state directory.
@@ -83,22 +84,39 @@ func describeHolder(b []byte) string {
 	return line
 }
 
-// lockFileName is readable and collision-free: the target with unsafe
-// characters replaced, plus a short hash of the exact target.
+// lockFileName is readable and collision-free: the target's key with
+// unsafe characters replaced, plus a short hash of the exact key.
 func lockFileName(t faults.Target) string {
-	s := t.Kind + "_" + t.ID
+	key := lockKey(t)
 	clean := strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
 			return r
 		}
 		return '_'
-	}, s)
+	}, t.Kind+"_"+key)
 	if len(clean) > 120 {
 		clean = clean[:120]
 	}
-	sum := sha256.Sum256([]byte(t.Kind + "\x00" + t.ID))
+	sum := sha256.Sum256([]byte(t.Kind + "\x00" + key))
 	return clean + "." + hex.EncodeToString(sum[:6]) + ".lock"
+}
+
+// lockKey identifies what a target is, not what it is called: a target in
+// a network namespace is keyed by the namespace's inode, so "host" and a
+// name bound to the host's namespace, or two bind mounts of one
+// namespace, lock the same link or table. A namespace that does not exist
+// yet (an action may make it) is keyed by its name.
+func lockKey(t faults.Target) string {
+	ns, rest, ok := faults.SplitNetnsID(t.ID)
+	if !ok {
+		return t.ID
+	}
+	ino, err := nsutil.Identity(ns)
+	if err != nil {
+		return t.ID
+	}
+	return fmt.Sprintf("netns-inode:%d/%s", ino, rest)
 }
 
 // Files are the open lock files, to hand down to the guard.

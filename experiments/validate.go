@@ -129,7 +129,6 @@ func (v *validator) report(p position, path, format string, args ...any) {
 var (
 	experimentName = regexp.MustCompile(`^[a-z0-9-]+$`)
 	stepName       = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	netnsName      = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 )
 
 func (v *validator) run() {

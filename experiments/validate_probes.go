@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/faultline/faultline/nsutil/nsname"
 )
 
 func (v *validator) probes() {
@@ -55,8 +57,8 @@ func (v *validator) probe(fp string, p *Probe) {
 	}
 	v.checkDurationAtLeast(fp+".every", p.Every, time.Millisecond)
 	if v.written(fp+".netns", p.Netns != "") {
-		if !netnsName.MatchString(p.Netns) || p.Netns == "." || p.Netns == ".." {
-			v.errf(fp+".netns", "bad namespace name %q: a plain name of A-Z, a-z, 0-9, _, . and -", p.Netns)
+		if err := nsname.Validate(p.Netns); err != nil {
+			v.errf(fp+".netns", "%v", err)
 		}
 	}
 }

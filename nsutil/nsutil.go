@@ -17,15 +17,18 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/nsutil/nsname"
 )
 
 // Dir is where named namespaces are bind-mounted (iproute2's convention).
 const Dir = "/run/netns"
 
 // IsHost reports whether name addresses the host namespace.
-func IsHost(name string) bool { return name == "" || name == "host" }
+func IsHost(name string) bool { return nsname.IsHost(name) }
 
-// Path is the bind-mount path of a named namespace.
+// Path is the bind-mount path of a named namespace. Every function here
+// refuses a name nsname.Validate refuses, so no name leaves Dir.
 func Path(name string) string { return filepath.Join(Dir, name) }
 
 // Open returns a handle to the named namespace (the caller closes it).
@@ -37,6 +40,9 @@ func Open(name string) (netns.NsHandle, error) {
 			return netns.None(), fmt.Errorf("open host netns: %w", err)
 		}
 		return h, nil
+	}
+	if err := nsname.Validate(name); err != nil {
+		return netns.None(), err
 	}
 	h, err := netns.GetFromPath(Path(name))
 	if err != nil {
@@ -102,6 +108,9 @@ func Create(name string) error {
 	if IsHost(name) {
 		return fmt.Errorf("cannot create the host namespace")
 	}
+	if err := nsname.Validate(name); err != nil {
+		return err
+	}
 	if _, err := os.Stat(Path(name)); err == nil {
 		return fmt.Errorf("netns %q: %w", name, os.ErrExist)
 	}
@@ -156,6 +165,9 @@ func Delete(name string) error {
 	if IsHost(name) {
 		return nil
 	}
+	if err := nsname.Validate(name); err != nil {
+		return err
+	}
 	p := Path(name)
 	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -172,6 +184,9 @@ func Delete(name string) error {
 // Inode identifies a namespace across renames and recreation (recover
 // compares it to tell a recreated namespace from the one a fault touched).
 func Inode(name string) (uint64, error) {
+	if err := nsname.Validate(name); err != nil {
+		return 0, err
+	}
 	var st unix.Stat_t
 	p := Path(name)
 	if IsHost(name) {

@@ -35,6 +35,9 @@ func NewDelay(params json.RawMessage) (faults.Fault, error) {
 	if err := faults.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("net.delay: %w", err)
 	}
+	if err := validNetns(p.Netns); err != nil {
+		return nil, fmt.Errorf("net.delay: %w", err)
+	}
 	if p.Link == "" {
 		return nil, fmt.Errorf("net.delay: link is required")
 	}

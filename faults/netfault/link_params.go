@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/faultline/faultline/nsutil"
 )
 
 // linkParams is the `with` of link.down: one NIC (link) or several of one
@@ -120,15 +118,8 @@ func (p switchParams) validate(needPorts bool) error {
 	return errors.Join(errs...)
 }
 
-func linkValidateNetns(name string) error {
-	if nsutil.IsHost(name) {
-		return nil
-	}
-	if name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
-		return fmt.Errorf("with: netns %q is not a namespace name", name)
-	}
-	return nil
-}
+// linkValidateNetns applies the one rule for namespace names.
+func linkValidateNetns(name string) error { return validNetns(name) }
 
 // linkValidateName applies the kernel's rules for interface names.
 func linkValidateName(field, name string) error {

@@ -40,7 +40,7 @@ var _ = Describe("link and switch fault parameters", func() {
 		Entry("wrong type", netfault.KindLinkDown, `{"link":3}`, "cannot unmarshal"),
 		Entry("long link name", netfault.KindLinkDown, `{"link":"a-very-long-name-0"}`, "longer than 15"),
 		Entry("slash in link name", netfault.KindLinkDown, `{"links":["ok0","a/b"]}`, `links[1]: "a/b" is not a valid link name`),
-		Entry("netns escaping /run/netns", netfault.KindLinkDown, `{"netns":"../etc","link":"eth0"}`, "not a namespace name"),
+		Entry("netns escaping /run/netns", netfault.KindLinkDown, `{"netns":"../etc","link":"eth0"}`, "bad namespace name"),
 		Entry("flap without period", netfault.KindLinkFlap, `{"link":"eth0","count":2}`, "period is required"),
 		Entry("flap bad period", netfault.KindLinkFlap, `{"link":"eth0","period":"fast","count":2}`, "period"),
 		Entry("flap period as number", netfault.KindLinkFlap, `{"link":"eth0","period":200,"count":2}`, "cannot unmarshal"),

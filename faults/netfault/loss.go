@@ -37,6 +37,9 @@ func NewLoss(params json.RawMessage) (faults.Fault, error) {
 	if err := faults.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("net.loss: %w", err)
 	}
+	if err := validNetns(p.Netns); err != nil {
+		return nil, fmt.Errorf("net.loss: %w", err)
+	}
 	if p.Percent == nil {
 		return nil, fmt.Errorf("net.loss: percent is required")
 	}

@@ -37,6 +37,9 @@ func NewPartition(params json.RawMessage) (faults.Fault, error) {
 	if err := faults.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("net.partition: %w", err)
 	}
+	if err := validNetns(p.Netns); err != nil {
+		return nil, fmt.Errorf("net.partition: %w", err)
+	}
 	a, err := nftParseAddrs("a", p.A)
 	if err != nil {
 		return nil, fmt.Errorf("net.partition: %w", err)

@@ -39,6 +39,9 @@ func NewSANFence(params json.RawMessage) (faults.Fault, error) {
 	if err := faults.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("san.fence: %w", err)
 	}
+	if err := validNetns(p.Netns...); err != nil {
+		return nil, fmt.Errorf("san.fence: %w", err)
+	}
 	switch p.Mode {
 	case "", "addresses":
 		return newSANFenceAddresses(p, params)
