@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -84,25 +83,16 @@ func linkID(netns, link string) string {
 }
 
 func linkNsErr(netns string, err error) error {
-	switch {
-	case errors.Is(err, os.ErrNotExist), errors.Is(err, unix.ENOENT):
-		return fmt.Errorf("%s: %w", linkNsLabel(netns), faults.ErrNotFound)
-	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
-		return fmt.Errorf("%s: %w: %v", linkNsLabel(netns), faults.ErrPermission, err)
-	}
-	return fmt.Errorf("%s: %w", linkNsLabel(netns), err)
+	return fmt.Errorf("%s: %w", linkNsLabel(netns), faults.Classify(err))
 }
 
 // linkErr wraps a netlink error about one link with the sentinel it means.
 func linkErr(netns, link, op string, err error) error {
 	var nf netlink.LinkNotFoundError
-	switch {
-	case errors.As(err, &nf), errors.Is(err, unix.ENODEV):
+	if errors.As(err, &nf) {
 		return fmt.Errorf("%s link %s: %w", op, linkID(netns, link), faults.ErrNotFound)
-	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
-		return fmt.Errorf("%s link %s: %w: %v", op, linkID(netns, link), faults.ErrPermission, err)
 	}
-	return fmt.Errorf("%s link %s: %w", op, linkID(netns, link), err)
+	return fmt.Errorf("%s link %s: %w", op, linkID(netns, link), faults.Classify(err))
 }
 
 // linkFind looks a link up by name through h.

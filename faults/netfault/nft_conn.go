@@ -32,20 +32,8 @@ func nftWithConn(ctx context.Context, netnsName string, fn func(c *nftables.Conn
 	return fn(c)
 }
 
-// nftWrapErr maps kernel errors to the faults sentinels.
-func nftWrapErr(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENOENT):
-		return fmt.Errorf("%w: %w", faults.ErrNotFound, err)
-	case errors.Is(err, os.ErrPermission) || errors.Is(err, unix.EPERM):
-		return fmt.Errorf("%w: %w", faults.ErrPermission, err)
-	case errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EAFNOSUPPORT):
-		return fmt.Errorf("%w: %w", faults.ErrNotSupported, err)
-	}
-	return err
-}
+// nftWrapErr maps kernel errors to the faults sentinels (faults.Classify).
+func nftWrapErr(err error) error { return faults.Classify(err) }
 
 // nftFamilyName is the nft keyword of a table family, for IDs and errors.
 func nftFamilyName(f nftables.TableFamily) string {
