@@ -11,12 +11,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/nsutil"
 	"github.com/faultline/faultline/probes"
 )
 
@@ -204,10 +206,32 @@ func (p *Plan) Preflight(ctx context.Context) error {
 			errs = append(errs, msg)
 		}
 	}
+	errs = append(errs, p.preflightProbes()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: preflight failed, nothing was injected:\n%s", ErrPlan, strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// preflightProbes checks that the namespace of every probe that names one
+// exists: a probe in a missing namespace fails every check, and would
+// pass off a typo as an outage.
+func (p *Plan) preflightProbes() []string {
+	var errs []string
+	for _, pr := range p.Probes {
+		ns := pr.Def.Netns
+		if nsutil.IsHost(ns) {
+			continue
+		}
+		_, err := nsutil.Inode(ns)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			errs = append(errs, fmt.Sprintf("%s: probe %s: netns %s does not exist", p.Exp.File, pr.Name, ns))
+		case err != nil:
+			errs = append(errs, fmt.Sprintf("%s: probe %s: netns %s: %v", p.Exp.File, pr.Name, ns, faults.Classify(err)))
+		}
+	}
+	return errs
 }
 
 // Schedule is the planned offset of each step from the method start,

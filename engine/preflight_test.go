@@ -62,3 +62,18 @@ var _ = Describe("preflight", func() {
 		Expect(p.Warnings).To(ConsistOf(ContainSubstring("step hit (test.missing)")))
 	})
 })
+
+var _ = Describe("preflight of probes", func() {
+	It("refuses a probe in a namespace that does not exist, naming the probe and the namespace", func() {
+		ns := "fl-nope-" + randSuffix()
+		src := fmt.Sprintf("version: 1\nname: p\nprobes:\n  web: {tcp: {address: \"198.18.0.1:80\"}, netns: %s}\n"+
+			"steps:\n  - {name: make, action: test.make}\n", ns)
+		exp, err := experiments.Parse("p.yaml", []byte(src))
+		Expect(err).NotTo(HaveOccurred())
+		p, err := engine.NewPlan(exp, "p")
+		Expect(err).NotTo(HaveOccurred())
+		err = p.Preflight(context.Background())
+		Expect(err).To(MatchError(engine.ErrPlan))
+		Expect(err.Error()).To(ContainSubstring("p.yaml: probe web: netns " + ns + " does not exist"))
+	})
+})

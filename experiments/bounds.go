@@ -2,9 +2,9 @@ package experiments
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Comparison is a bound such as ">= 99.5%", "< 200ms" or "== 2".
@@ -40,7 +40,7 @@ func ParseComparison(s string) (Comparison, error) {
 	switch {
 	case strings.HasSuffix(t, "%"):
 		v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(t, "%")), 64)
-		if err != nil {
+		if err != nil || !finite(v) {
 			return c, fmt.Errorf("bad percentage in %q", s)
 		}
 		if v < 0 || v > 100 {
@@ -49,14 +49,17 @@ func ParseComparison(s string) (Comparison, error) {
 		c.Value, c.Unit = v, "%"
 	default:
 		if v, err := strconv.ParseFloat(t, 64); err == nil {
+			if !finite(v) {
+				return c, fmt.Errorf("bad comparison %q: %q is not a finite number", s, t)
+			}
 			c.Value = v
 			return c, nil
 		}
-		d, err := time.ParseDuration(t)
+		d, err := ParseDuration(t)
 		if err != nil {
-			return c, fmt.Errorf("bad comparison %q: %q is neither a number, a percentage nor a duration", s, t)
+			return c, fmt.Errorf("bad comparison %q: %q is neither a number, a percentage nor a duration of at most 30 days", s, t)
 		}
-		c.Value, c.Unit = d.Seconds(), "s"
+		c.Value, c.Unit = d.D().Seconds(), "s"
 	}
 	return c, nil
 }
@@ -89,8 +92,11 @@ func ParsePercent(s string) (float64, error) {
 		return 0, fmt.Errorf("bad percentage %q: want e.g. \"90%%\"", s)
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(t, "%")), 64)
-	if err != nil || v < 0 || v > 100 {
+	if err != nil || !finite(v) || v < 0 || v > 100 {
 		return 0, fmt.Errorf("bad percentage %q: want a number from 0 to 100 followed by %%", s)
 	}
 	return v, nil
 }
+
+// finite rejects NaN and ±Inf, which strconv parses and no bound can mean.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -15,7 +15,14 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 func (d Duration) String() string { return time.Duration(d).String() }
 
-// ParseDuration parses a non-negative duration with a unit.
+// MaxDuration is the longest duration a file may write: 30 days. Nothing
+// an experiment or game day holds, waits for or observes runs that long,
+// and a cap keeps schedules far from overflowing (2,000,000h once planned
+// steps at negative times).
+const MaxDuration = 30 * 24 * time.Hour
+
+// ParseDuration parses a non-negative duration with a unit, at most
+// MaxDuration.
 func ParseDuration(s string) (Duration, error) {
 	s = strings.TrimSpace(s)
 	v, err := time.ParseDuration(s)
@@ -24,6 +31,9 @@ func ParseDuration(s string) (Duration, error) {
 	}
 	if v < 0 {
 		return 0, fmt.Errorf("bad duration %q: must not be negative", s)
+	}
+	if v > MaxDuration {
+		return 0, fmt.Errorf("bad duration %q: longer than the 30 days (720h) a duration may be", s)
 	}
 	return Duration(v), nil
 }

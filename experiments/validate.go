@@ -159,6 +159,12 @@ func (v *validator) run() {
 	if e.Safety.MaxTargets < 0 {
 		v.errf("safety.maxTargets", "must not be negative, got %d", e.Safety.MaxTargets)
 	}
+	if len(e.Steps) == 0 && len(e.Verify) == 0 && len(v.errs.Errors) == 0 {
+		// It would "pass" with 0 of 0 verifications having proven nothing.
+		// (Said only of a file that is otherwise valid: one with errors
+		// is refused already.)
+		v.errf("steps", "nothing to run and nothing to check: write steps (a method) or verify (what must hold), or both")
+	}
 }
 
 // probeRef checks a reference to a probe by name.

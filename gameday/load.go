@@ -8,6 +8,8 @@ import (
 	"regexp"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 	"github.com/robfig/cron/v3"
 
 	"github.com/faultline/faultline/experiments"
@@ -48,12 +50,22 @@ func Parse(path string, data []byte) (*GameDay, error) {
 		return nil, errList(perr.(experiments.FieldError))
 	}
 	var f File
-	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
-		return nil, errList(pos.yamlError(err))
-	}
-	gd := &GameDay{File: &f, Path: path}
 	var errs []experiments.FieldError
 	bad := func(e experiments.FieldError) { errs = append(errs, e) }
+	body, cerr := withoutBadCooldown(pos, data)
+	if cerr != nil {
+		bad(*cerr)
+	}
+	var derr error
+	if body != nil {
+		derr = yaml.NodeToValue(body, &f, yaml.Strict())
+	} else {
+		derr = yaml.UnmarshalWithOptions(data, &f, yaml.Strict())
+	}
+	if derr != nil {
+		return nil, errList(pos.yamlError(derr))
+	}
+	gd := &GameDay{File: &f, Path: path}
 
 	if f.Version != 1 {
 		bad(pos.errorf("version", "unsupported version %d (want 1)", f.Version))
@@ -122,6 +134,35 @@ func Parse(path string, data []byte) (*GameDay, error) {
 		return nil, l
 	}
 	return gd, nil
+}
+
+// withoutBadCooldown checks cooldown on its own: a bad one (negative, no
+// unit) would fail the strict decode of the whole file and hide every
+// other error. It returns the document without a bad cooldown (to decode
+// the rest) and the error at the cooldown's position; a nil document
+// means "decode the bytes as they are".
+func withoutBadCooldown(pos *positions, data []byte) (ast.Node, *experiments.FieldError) {
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil || len(file.Docs) == 0 || file.Docs[0] == nil {
+		return nil, nil
+	}
+	m, ok := file.Docs[0].Body.(*ast.MappingNode)
+	if !ok {
+		return nil, nil
+	}
+	for i, kv := range m.Values {
+		if kv.Key.String() != "cooldown" {
+			continue
+		}
+		var d experiments.Duration
+		if err := d.UnmarshalYAML([]byte(kv.Value.String())); err != nil {
+			fe := pos.errorf("cooldown", "%v", err)
+			m.Values = append(m.Values[:i:i], m.Values[i+1:]...)
+			return m, &fe
+		}
+		return nil, nil
+	}
+	return nil, nil
 }
 
 func errList(e experiments.FieldError) error {
