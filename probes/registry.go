@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/nsutil/nsname"
 )
 
 // Constructor builds a prober from a probe definition. It validates and
@@ -29,6 +30,9 @@ func RegisterKind(kind string, c Constructor) {
 
 // New builds the prober for a probe definition through its kind's constructor.
 func New(name string, p *experiments.Probe) (Prober, error) {
+	if err := nsname.Validate(p.Netns); err != nil {
+		return nil, fmt.Errorf("probe %s: netns: %w", name, err)
+	}
 	kind := p.Kind()
 	regMu.RLock()
 	c, ok := kinds[kind]

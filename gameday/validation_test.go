@@ -7,8 +7,8 @@ import (
 	"github.com/faultline/faultline/gameday"
 )
 
-var _ = Describe("a bad cooldown", func() {
-	It("is reported at its position beside every other error, not instead of them", func() {
+var _ = Describe("game-day validation", func() {
+	It("reports a bad cooldown at its position beside every other error, not instead of them", func() {
 		dir := writeFiles(GinkgoT().TempDir(), map[string]string{
 			"a.yaml":  offline("a"),
 			"gd.yaml": "version: 1\nname: Bad_Name\ncooldown: -5s\nexperiments: [a.yaml, missing.yaml]\n",
@@ -23,5 +23,15 @@ var _ = Describe("a bad cooldown", func() {
 
 		_, err = gameday.Load(dir + "/h.yaml")
 		Expect(err).To(MatchError(ContainSubstring(dir + "/h.yaml:3:11: cooldown: bad duration \"2000000h\": longer than the 30 days")))
+	})
+
+	It("refuses a required probe whose netns is not a plain name", func() {
+		dir := writeFiles(GinkgoT().TempDir(), map[string]string{
+			"a.yaml": offline("a"),
+			"gd.yaml": "version: 1\nname: x\nexperiments: [a.yaml]\nrequires:\n" +
+				"  - {name: db, tcp: {address: \"198.18.200.2:80\"}, netns: ../../proc/self/ns/net, for: 1s}\n",
+		})
+		_, err := gameday.Load(dir + "/gd.yaml")
+		Expect(err).To(MatchError(ContainSubstring(`requires[0]: probe db: netns: bad namespace name "../../proc/self/ns/net"`)))
 	})
 })
