@@ -27,10 +27,6 @@ func (f *switchIsolate) Cuts() []faults.Cut {
 	return []faults.Cut{{Netns: f.netns, Links: append([]string(nil), f.ports...)}}
 }
 
-func (f *sanLinksFence) Cuts() []faults.Cut {
-	return []faults.Cut{{Netns: f.netns, Links: append([]string(nil), f.links...)}}
-}
-
 // Cuts are the program's rules that drop every packet they match (a loss
 // of less than 100% cuts nothing), in every namespace of the fault.
 func (f *nftTableFault) Cuts() []faults.Cut {
@@ -69,19 +65,21 @@ type nsRef struct {
 	Inode uint64 `json:"inode"`
 }
 
-func init() {
-	linkGone := func(raw json.RawMessage) (bool, string) {
-		var u struct {
-			With struct {
-				Netns string `json:"netns"`
-			} `json:"with"`
-			Inode uint64 `json:"inode"`
-		}
-		if json.Unmarshal(raw, &u) != nil {
-			return false, ""
-		}
-		return netnsGone([]nsRef{{Name: u.With.Netns, Inode: u.Inode}})
+// linkGone reads the undo record of the link and switch faults.
+func linkGone(raw json.RawMessage) (bool, string) {
+	var u struct {
+		With struct {
+			Netns string `json:"netns"`
+		} `json:"with"`
+		Inode uint64 `json:"inode"`
 	}
+	if json.Unmarshal(raw, &u) != nil {
+		return false, ""
+	}
+	return netnsGone([]nsRef{{Name: u.With.Netns, Inode: u.Inode}})
+}
+
+func init() {
 	for _, k := range []string{KindLinkDown, KindLinkFlap, KindSwitchDown, KindSwitchIsolate} {
 		faults.RegisterGone(k, linkGone)
 	}
@@ -102,8 +100,8 @@ func init() {
 		if json.Unmarshal(raw, &u) != nil {
 			return false, ""
 		}
-		if u.Links != nil {
-			return netnsGone([]nsRef{{Name: u.Links.Netns, Inode: u.Links.Inode}})
+		if len(u.Link) > 0 {
+			return linkGone(u.Link)
 		}
 		return nftGone(u.Nft)
 	})

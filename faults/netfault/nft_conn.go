@@ -2,12 +2,9 @@ package netfault
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/google/nftables"
-	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/nsutil"
