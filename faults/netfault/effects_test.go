@@ -90,7 +90,7 @@ var _ = Describe("what the network faults say about their effects", func() {
 		Expect(err).NotTo(HaveOccurred())
 		nft, _ := json.Marshal(map[string]any{"table": "t", "families": []string{"inet"}, "netns": []any{map[string]any{"name": ns, "inode": ino}}})
 		addrs, _ := json.Marshal(map[string]any{"mode": "addresses", "nft": json.RawMessage(nft)})
-		links, _ := json.Marshal(map[string]any{"mode": "links", "links": map[string]any{"netns": ns, "inode": ino, "links": []any{}}})
+		links, _ := json.Marshal(map[string]any{"mode": "links", "link": map[string]any{"with": map[string]any{"netns": ns, "link": "eth0"}, "inode": ino}})
 		for _, raw := range [][]byte{addrs, links} {
 			gone, _ := faults.UndoGone(faults.Undo{Kind: "san.fence", Params: raw})
 			Expect(gone).To(BeFalse(), "the namespace is still there")
