@@ -17,6 +17,7 @@ import (
 	// Fault, action and probe kinds register themselves.
 	_ "github.com/faultline/faultline/faults/actions"
 	_ "github.com/faultline/faultline/faults/netfault"
+	_ "github.com/faultline/faultline/faults/procfault"
 	_ "github.com/faultline/faultline/faults/virtfault"
 )
 
