@@ -87,6 +87,17 @@ var _ = Describe("process.kill", func() {
 		Consistently(outside.alive, 200*time.Millisecond).Should(BeTrue())
 	})
 
+	It("keeps only the host namespace's processes with netns: host", func() {
+		ns := netns()
+		m := marker()
+		inside := spawn("ip", "netns", "exec", ns, "sleep", m)
+		outside := spawn("sleep", m)
+		f := mustBuild("process.pause", map[string]any{"cmdline": markerRe(m), "netns": "host"})
+		Expect(f.(faults.Preflighter).Preflight(ctx())).To(Succeed())
+		Expect(targetIDs(f)).To(Equal(pidIDs("netns:host/", "sleep", outside)))
+		Expect(inside.alive()).To(BeTrue())
+	})
+
 	It("picks the same subset for the same seed, and records a chosen seed", func() {
 		m := marker()
 		cs := sleeps(6, m)
@@ -178,6 +189,11 @@ var _ = Describe("process.kill", func() {
 		Expect(err.Error()).To(ContainSubstring(`cmdline "^no-such-process-`))
 		_, err = f.Prepare(ctx())
 		Expect(err).To(MatchError(faults.ErrNotFound))
+
+		f = mustBuild("process.kill", map[string]any{"name": "sleep", "netns": "fl-pf-missing-" + marker()[5:]})
+		err = f.(faults.Preflighter).Preflight(ctx())
+		Expect(err).To(MatchError(faults.ErrNotFound))
+		Expect(err.Error()).To(ContainSubstring(`netns "fl-pf-missing-`))
 
 		f = mustBuild("process.kill", map[string]any{"pidFile": "/nonexistent/fl.pid"})
 		Expect(f.(faults.Preflighter).Preflight(ctx())).To(MatchError(ContainSubstring(`pidFile "/nonexistent/fl.pid"`)))

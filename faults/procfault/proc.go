@@ -118,7 +118,7 @@ func protected() map[int]bool {
 // eligible reports whether a process may be selected at all: not
 // protected, not a kernel thread, not a zombie.
 func eligible(s procStat, prot map[int]bool) bool {
-	if prot[s.PID] || s.Flags&pfKthread != 0 || s.PPID == 2 || s.PID == 2 {
+	if prot[s.PID] || s.Flags&pfKthread != 0 {
 		return false
 	}
 	return s.State != 'Z' && s.State != 'X' && s.State != 'x'

@@ -19,9 +19,9 @@ import (
 // Selector is the `with` fields both process faults share: exactly one of
 // Name (exact comm), Cmdline (a regexp over the command line, NULs as
 // spaces), PidFile or Unit (a systemd unit's cgroup); Netns keeps only the
-// processes in that named network namespace; Count or Percent picks a
-// random subset drawn with Seed (chosen and recorded when omitted), as
-// for libvirt domains.
+// processes in that named network namespace ("host": faultline's own); Count or
+// Percent picks a random subset drawn with Seed (chosen and recorded when
+// omitted), as for libvirt domains.
 type Selector struct {
 	Name    string  `json:"name,omitempty"`
 	Cmdline string  `json:"cmdline,omitempty"`
@@ -119,7 +119,7 @@ func (s *Selector) field() string {
 
 func (s *Selector) String() string {
 	str := s.field()
-	if !nsutil.IsHost(s.Netns) {
+	if s.Netns != "" {
 		str += " in netns " + s.Netns
 	}
 	switch {
@@ -133,7 +133,7 @@ func (s *Selector) String() string {
 
 // nsPrefix prefixes a target ID with its namespace.
 func (s *Selector) nsPrefix() string {
-	if nsutil.IsHost(s.Netns) {
+	if s.Netns == "" {
 		return ""
 	}
 	return "netns:" + s.Netns + "/"
@@ -156,11 +156,9 @@ func (s *Selector) resolve(ctx context.Context) ([]procStat, error) {
 	if err != nil {
 		return nil, err
 	}
-	var nsIno uint64
-	if !nsutil.IsHost(s.Netns) {
-		if nsIno, err = nsutil.Inode(s.Netns); err != nil {
-			return nil, fmt.Errorf("netns %q: %w", s.Netns, faults.ErrNotFound)
-		}
+	nsIno, err := s.netnsInode()
+	if err != nil {
+		return nil, err
 	}
 	prot := protected()
 	var match []procStat
@@ -203,6 +201,23 @@ func (s *Selector) resolve(ctx context.Context) ([]procStat, error) {
 		sort.Slice(match, func(i, j int) bool { return match[i].PID < match[j].PID })
 	}
 	return match, nil
+}
+
+// netnsInode is the inode of the namespace the selection is restricted
+// to, 0 for none. "host" is the namespace faultline itself runs in (where
+// an agent acts without netns), since PID 1's may be out of reach.
+func (s *Selector) netnsInode() (uint64, error) {
+	switch {
+	case s.Netns == "":
+		return 0, nil
+	case nsutil.IsHost(s.Netns):
+		return netnsInode(os.Getpid())
+	}
+	ino, err := nsutil.Inode(s.Netns)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, fmt.Errorf("netns %q: %w", s.Netns, faults.ErrNotFound)
+	}
+	return ino, err
 }
 
 // candidates lists the PIDs the selector field names, before filtering.
