@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"syscall"
@@ -211,6 +212,19 @@ var _ = Describe("process.kill", func() {
 			f = mustBuild("process.kill", map[string]any{"pidFile": pf, "signal": "CONT"})
 			Expect(f.(faults.Preflighter).Preflight(ctx())).To(MatchError(faults.ErrNotFound), "pid %d", pid)
 		}
+		// Nor another process of faultline's own executable (its guard).
+		exe, err := os.Executable()
+		Expect(err).NotTo(HaveOccurred())
+		m := marker()
+		cmd := exec.Command(exe, "-test.run=^TestProcfault$", m)
+		cmd.Env = append(os.Environ(), sleeperEnv+"=1")
+		Expect(cmd.Start()).To(Succeed())
+		DeferCleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		Eventually(func() string { b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid)); return string(b) }).
+			Should(ContainSubstring(m))
+		f = mustBuild("process.kill", map[string]any{"cmdline": regexp.QuoteMeta(m)})
+		Expect(f.(faults.Preflighter).Preflight(ctx())).To(MatchError(faults.ErrNotFound))
+
 		// Nor kernel threads (kthreadd is PID 2 wherever there is one).
 		if _, err := os.Stat("/proc/2/stat"); err == nil && comm(2) == "kthreadd" {
 			f = mustBuild("process.kill", map[string]any{"name": "kthreadd"})

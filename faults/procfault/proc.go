@@ -115,6 +115,27 @@ func protected() map[int]bool {
 	return p
 }
 
+// exeID identifies a process's executable file by device and inode.
+type exeID struct{ dev, ino uint64 }
+
+func exeOf(pid int) (exeID, bool) {
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("%s/%d/exe", procRoot, pid), &st); err != nil {
+		return exeID{}, false
+	}
+	return exeID{uint64(st.Dev), st.Ino}, true
+}
+
+// sameExe reports whether pid runs faultline's own executable: its guard,
+// an agent, another run. Pausing the guard would leave nothing to revert.
+func sameExe(pid int, self exeID, ok bool) bool {
+	if !ok {
+		return false
+	}
+	e, eok := exeOf(pid)
+	return eok && e == self
+}
+
 // eligible reports whether a process may be selected at all: not
 // protected, not a kernel thread, not a zombie.
 func eligible(s procStat, prot map[int]bool) bool {

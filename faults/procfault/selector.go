@@ -161,6 +161,7 @@ func (s *Selector) resolve(ctx context.Context) ([]procStat, error) {
 		return nil, err
 	}
 	prot := protected()
+	self, selfOK := exeOf(os.Getpid())
 	var match []procStat
 	for _, pid := range cands {
 		st, err := readStat(pid)
@@ -180,6 +181,9 @@ func (s *Selector) resolve(ctx context.Context) ([]procStat, error) {
 			if ino, err := netnsInode(pid); err != nil || ino != nsIno {
 				continue
 			}
+		}
+		if sameExe(pid, self, selfOK) {
+			continue
 		}
 		match = append(match, st)
 	}
