@@ -3,6 +3,7 @@ package procfault
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -98,6 +99,9 @@ func signalRec(p procRec, sig unix.Signal, prot map[int]bool) error {
 	}
 	if st.Start != p.Start {
 		return fmt.Errorf("pid %d (%s, recorded start %d, now %d): %w", p.PID, p.Comm, p.Start, st.Start, errReused)
+	}
+	if self, ok := exeOf(os.Getpid()); sameExe(p.PID, self, ok) {
+		return fmt.Errorf("pid %d: refusing to signal a process of faultline's own executable", p.PID)
 	}
 	if st.State == 'Z' || st.State == 'X' {
 		return fmt.Errorf("pid %d: exited: %w", p.PID, faults.ErrNotFound)
