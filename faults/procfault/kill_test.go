@@ -224,6 +224,13 @@ var _ = Describe("process.kill", func() {
 			Should(ContainSubstring(m))
 		f = mustBuild("process.kill", map[string]any{"cmdline": regexp.QuoteMeta(m)})
 		Expect(f.(faults.Preflighter).Preflight(ctx())).To(MatchError(faults.ErrNotFound))
+		// Not even from a record naming it.
+		pid := cmd.Process.Pid
+		f, err = procfaultWithRecord("process.kill", map[string]any{"name": "x"},
+			fmt.Sprintf(`{"selector":"forged","procs":[{"pid":%d,"start":%d}]}`, pid, startTime(pid)))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(f.Inject(ctx())).To(MatchError(ContainSubstring("faultline's own executable")))
+		Expect(comm(pid)).NotTo(BeEmpty())
 
 		// Nor kernel threads (kthreadd is PID 2 wherever there is one).
 		if _, err := os.Stat("/proc/2/stat"); err == nil && comm(2) == "kthreadd" {
