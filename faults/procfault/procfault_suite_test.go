@@ -2,8 +2,8 @@ package procfault_test
 
 import (
 	"os"
-	"time"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
