@@ -120,11 +120,7 @@ func Status(ctx context.Context) (*LabStatus, error) {
 		out.VMs = append(out.VMs, v)
 	}
 	out.VIPs = topo.VIPs()
-	inodes := map[uint64]bool{}
-	for _, ino := range s.Inodes {
-		inodes[ino] = true
-	}
-	pids := labProcesses(inodes)
+	pids := labProcesses(s.inodes())
 	out.Processes = len(pids)
 	for _, p := range pids {
 		out.MemoryBytes += pss(p)

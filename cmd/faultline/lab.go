@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -85,10 +86,20 @@ func labUp(c *cli.Context) error {
 func labDown(c *cli.Context) error {
 	ctx, cancel := labContext(c)
 	defer cancel()
-	if err := lab.Down(ctx); err != nil {
+	res, err := lab.Down(ctx)
+	if errors.Is(err, lab.ErrNoLab) {
+		fmt.Fprintf(c.App.Writer, "lab down: %v\n", err)
+		return nil
+	}
+	if res != nil {
+		for _, s := range res.Skipped {
+			fmt.Fprintf(c.App.ErrWriter, "left alone: %s\n", s)
+		}
+	}
+	if err != nil {
 		return cli.Exit(fmt.Sprintf("lab down: %v", err), exitcode.Infra)
 	}
-	fmt.Fprintln(c.App.Writer, "lab down")
+	fmt.Fprintf(c.App.Writer, "lab down: %d namespaces removed, %d processes ended\n", len(res.Removed), res.Killed)
 	return nil
 }
 
