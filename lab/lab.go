@@ -32,6 +32,7 @@ type builder struct {
 	topo *Topology
 	opts Options
 	st   *stateStore
+	mgmt string // the management namespace
 }
 
 func (l *builder) say(format string, args ...any) {
@@ -61,12 +62,19 @@ func Up(ctx context.Context, topo *Topology, opts Options) (*LabStatus, error) {
 	if cur := st.get().Topology; cur != "" && cur != topo.Name {
 		return nil, fmt.Errorf("%w (%s): run lab down", ErrOtherTopology, cur)
 	}
-	if err := st.add(func(s *record) { s.Topology = topo.Name; s.Spec = topo }); err != nil {
+	if err := st.add(func(s *record) { s.Topology = topo.Name; s.Spec = topo; s.Mgmt = MgmtNetns }); err != nil {
 		return nil, err
 	}
-	l := &builder{topo: topo, opts: opts, st: st}
+	l := &builder{topo: topo, opts: opts, st: st, mgmt: MgmtNetns}
 	l.say("network: %d namespaces", len(topo.Namespaces()))
 	if err := l.buildNetwork(ctx); err != nil {
+		return nil, err
+	}
+	l.say("management: %s in netns %s, sshd on every node", MgmtSubnet, l.mgmt)
+	if err := l.buildMgmt(); err != nil {
+		return nil, err
+	}
+	if err := l.startSSHDs(ctx); err != nil {
 		return nil, err
 	}
 	l.say("daemons: libvirtd on %d hypervisors, nbd-server on the SAN nodes", len(topo.Hypervisors))
@@ -256,6 +264,9 @@ func Down(ctx context.Context) (*DownResult, error) {
 	}
 	if len(errs) > 0 {
 		return res, errors.Join(errs...) // the state file stays for another try
+	}
+	for _, d := range s.Made {
+		_ = os.Remove(d) // only if empty: someone else may use it now
 	}
 	if err := os.RemoveAll(stateDir); err != nil {
 		return res, err

@@ -32,6 +32,11 @@ type record struct {
 	Netns      []NetnsRecord `json:"netns,omitempty"`
 	Daemons    []Daemon      `json:"daemons,omitempty"`
 	Spec       *Topology     `json:"spec,omitempty"`
+	Mgmt       string        `json:"mgmt,omitempty"` // the management namespace (MgmtNetns)
+	// Made are host directories the lab made outside StateDir (sshd's
+	// privilege separation directory when it was missing), removed by
+	// Down when empty.
+	Made []string `json:"made,omitempty"`
 }
 
 // NetnsRecord is a namespace the lab made, by name and inode.

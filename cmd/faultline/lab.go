@@ -19,7 +19,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// labCommand wires `faultline lab up|down|status`.
+// labCommand wires `faultline lab up|down|status|inventory`.
 func labCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "lab",
@@ -39,6 +39,11 @@ func labCommand() *cli.Command {
 				Name:   "down",
 				Usage:  "remove every namespace, link, bridge, daemon, VM, mount and file of the lab",
 				Action: labDown,
+			},
+			{
+				Name:   "inventory",
+				Usage:  "print the lab as an Ansible inventory (YAML): groups hypervisors, sans, switches, clients; SSH over the management network",
+				Action: labInventory,
 			},
 			{
 				Name:  "status",
@@ -101,6 +106,18 @@ func labDown(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "lab down: %d namespaces removed, %d processes ended\n", len(res.Removed), res.Killed)
 	return nil
+}
+
+func labInventory(c *cli.Context) error {
+	inv, err := lab.Inventory()
+	if errors.Is(err, lab.ErrNoLab) {
+		return cli.Exit(fmt.Sprintf("lab inventory: %v", err), 2)
+	}
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("lab inventory: %v", err), 4)
+	}
+	_, err = c.App.Writer.Write(inv)
+	return err
 }
 
 func labStatus(c *cli.Context) error {
