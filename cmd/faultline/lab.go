@@ -184,6 +184,10 @@ func printLabStatus(out io.Writer, s *lab.LabStatus) {
 	if len(s.VIPs) > 0 {
 		fmt.Fprintf(w, "\nVIP\t%s\n", strings.Join(s.VIPs, " "))
 	}
+	if m := s.Management; m != nil {
+		fmt.Fprintf(w, "\nSSH\tip netns exec %s ssh -i %s -o UserKnownHostsFile=%s root@ADDRESS (%s; faultline lab inventory)\n",
+			m.Netns, m.Key, m.KnownHosts, m.Subnet)
+	}
 	fmt.Fprintf(w, "\nmemory of the lab's %d processes: %.0f MiB\n", s.Processes, float64(s.MemoryBytes)/(1<<20))
 	w.Flush()
 }
