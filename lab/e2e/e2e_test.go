@@ -195,8 +195,16 @@ var _ = Describe("the seed lab", Ordered, func() {
 	}
 
 	It("leaves no namespace, bridge, daemon, QEMU, sshd, key, mount or file after Down", func(ctx SpecContext) {
+		// A namespace added with iproute2 after lab up neither blocks Down
+		// nor is touched by it.
+		other := fmt.Sprintf("fl-e2e-%d", os.Getpid())
+		sh("ip", "netns", "add", other)
+		DeferCleanup(func() { _ = exec.Command("ip", "netns", "del", other).Run() })
 		_, err := lab.Down(ctx)
 		Expect(err).NotTo(HaveOccurred())
+		Expect(filepath.Join("/run/netns", other)).To(BeAnExistingFile())
+		_, err = lab.Down(ctx) // nothing recorded any more: nothing done
+		Expect(err).To(MatchError(lab.ErrNoLab))
 		for _, ns := range append(lab.Seed().Namespaces(), lab.MgmtNetns) {
 			Expect(filepath.Join("/run/netns", ns)).NotTo(BeAnExistingFile())
 		}
