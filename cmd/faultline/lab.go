@@ -111,10 +111,10 @@ func labDown(c *cli.Context) error {
 func labInventory(c *cli.Context) error {
 	inv, err := lab.Inventory()
 	if errors.Is(err, lab.ErrNoLab) {
-		return cli.Exit(fmt.Sprintf("lab inventory: %v", err), 2)
+		return cli.Exit(fmt.Sprintf("lab inventory: %v", err), exitcode.Invalid)
 	}
 	if err != nil {
-		return cli.Exit(fmt.Sprintf("lab inventory: %v", err), 4)
+		return cli.Exit(fmt.Sprintf("lab inventory: %v", err), exitcode.Infra)
 	}
 	_, err = c.App.Writer.Write(inv)
 	return err
