@@ -32,6 +32,7 @@ type builder struct {
 	topo *Topology
 	opts Options
 	st   *stateStore
+	mgmt string // the management namespace
 }
 
 func (l *builder) say(format string, args ...any) {
@@ -61,15 +62,19 @@ func Up(ctx context.Context, topo *Topology, opts Options) (*LabStatus, error) {
 	if cur := st.get().Topology; cur != "" && cur != topo.Name {
 		return nil, fmt.Errorf("%w (%s): run lab down", ErrOtherTopology, cur)
 	}
-	if err := st.add(func(s *record) { s.Topology = topo.Name; s.Spec = topo }); err != nil {
+	if err := st.add(func(s *record) { s.Topology = topo.Name; s.Spec = topo; s.Mgmt = MgmtNetns }); err != nil {
 		return nil, err
 	}
-	l := &builder{topo: topo, opts: opts, st: st}
+	l := &builder{topo: topo, opts: opts, st: st, mgmt: MgmtNetns}
 	l.say("network: %d namespaces", len(topo.Namespaces()))
 	if err := l.buildNetwork(ctx); err != nil {
 		return nil, err
 	}
-	if err := l.recordInodes(); err != nil {
+	l.say("management: %s in netns %s, sshd on every node", MgmtSubnet, l.mgmt)
+	if err := l.buildMgmt(); err != nil {
+		return nil, err
+	}
+	if err := l.startSSHDs(ctx); err != nil {
 		return nil, err
 	}
 	l.say("daemons: libvirtd on %d hypervisors, nbd-server on the SAN nodes", len(topo.Hypervisors))
@@ -111,18 +116,6 @@ func (l *builder) parallel(ctx context.Context, n int, fn func(i int) error) err
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-func (l *builder) recordInodes() error {
-	var inodes []uint64
-	for _, ns := range l.topo.Namespaces() {
-		ino, err := nsutil.Inode(ns)
-		if err != nil {
-			return err
-		}
-		inodes = append(inodes, ino)
-	}
-	return l.st.add(func(s *record) { s.Inodes = inodes })
 }
 
 // ClientNode is the node probes run from: the first node that is no SAN.
@@ -208,65 +201,101 @@ func HTTPGet(ctx context.Context, ns, url string) (string, error) {
 	return string(b), nil
 }
 
-// Down removes the lab: every process in its namespaces (libvirtd, QEMU,
-// nbd-server), the namespaces with their links and bridges, the private
-// mounts (they live in the daemons' mount namespaces and go with them) and
-// StateDir. It works from the state file, so a half-made lab goes too;
-// with no state file it still removes the seed's namespaces if present.
-func Down(ctx context.Context) error {
+// ErrNoLab means there is no lab state file: Down removed nothing.
+var ErrNoLab = errors.New("no lab state file")
+
+// DownResult says what Down did and what it left alone.
+type DownResult struct {
+	Removed []string // namespaces deleted
+	Skipped []string // namespaces left in place, each with the reason
+	Killed  int      // processes ended
+}
+
+// Down removes the lab recorded in the state file, and nothing else:
+// every process in the lab's namespaces (libvirtd, QEMU, nbd-server,
+// sshd) and every recorded daemon whose start time is the recorded one,
+// then the namespaces whose inode is the recorded one (their links and
+// bridges go with them), the private mounts (they live in the daemons'
+// mount namespaces and go with them) and the state directory. A namespace
+// of a lab name that is not the recorded one (deleted and made again by
+// someone else) is left alone and reported. Without a state file Down
+// does nothing and returns ErrNoLab.
+func Down(ctx context.Context) (*DownResult, error) {
 	st, err := loadState()
 	if err != nil {
-		return err
+		return nil, err
+	}
+	res := &DownResult{}
+	if !st.exists {
+		return res, fmt.Errorf("%w (%s): nothing to remove", ErrNoLab, stateFile())
 	}
 	s := st.get()
-	names := s.Namespaces
-	if len(names) == 0 {
-		names = Seed().Namespaces()
-	}
 	inodes := map[uint64]bool{}
-	for _, ino := range s.Inodes {
-		inodes[ino] = true
-	}
-	for _, ns := range names {
-		if ino, err := nsutil.Inode(ns); err == nil {
-			inodes[ino] = true
+	var mine []string
+	for _, ns := range s.Namespaces {
+		want := s.inode(ns)
+		cur, err := nsutil.Inode(ns)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			continue
+		case err != nil:
+			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: %v", ns, err))
+		case want == 0:
+			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: no inode recorded, so not known to be the lab's", ns))
+		case cur != want:
+			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: inode %d is not the lab's (%d)", ns, cur, want))
+		default:
+			inodes[cur] = true
+			mine = append(mine, ns)
 		}
 	}
 	var errs []error
-	if err := killInNamespaces(ctx, inodes, s.Daemons); err != nil {
+	n, err := killLab(ctx, inodes, s.Daemons)
+	res.Killed = n
+	if err != nil {
 		errs = append(errs, err)
 	}
-	for _, ns := range names {
+	for _, ns := range mine {
 		if err := nsutil.Delete(ns); err != nil {
 			errs = append(errs, err)
+			continue
 		}
+		res.Removed = append(res.Removed, ns)
 	}
-	if err := os.RemoveAll(StateDir); err != nil {
-		errs = append(errs, err)
+	if len(errs) > 0 {
+		return res, errors.Join(errs...) // the state file stays for another try
 	}
-	return errors.Join(errs...)
+	for _, d := range s.Made {
+		_ = os.Remove(d) // only if empty: someone else may use it now
+	}
+	if err := os.RemoveAll(stateDir); err != nil {
+		return res, err
+	}
+	return res, nil
 }
 
-// killInNamespaces ends every process whose network namespace is one of
-// the lab's, plus the recorded daemons: SIGTERM, then SIGKILL after 5 s.
-func killInNamespaces(ctx context.Context, inodes map[uint64]bool, daemons []Daemon) error {
+// killLab ends every process whose network namespace is one of the
+// lab's (inodes) and every recorded daemon that is still the recorded
+// process: SIGTERM, then SIGKILL after 5 s. It returns how many it ended.
+func killLab(ctx context.Context, inodes map[uint64]bool, daemons []Daemon) (int, error) {
 	find := func() []int {
 		pids := labProcesses(inodes)
 		for _, d := range daemons {
-			if alive(d.Pid) && isDaemon(d) {
+			if isDaemon(d) && !containsInt(pids, d.Pid) {
 				pids = append(pids, d.Pid)
 			}
 		}
 		return pids
 	}
-	for _, p := range find() {
+	first := find()
+	for _, p := range first {
 		_ = syscall.Kill(p, syscall.SIGTERM)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		left := find()
 		if len(left) == 0 {
-			return nil
+			return len(first), nil
 		}
 		if time.Now().After(deadline) {
 			for _, p := range left {
@@ -274,21 +303,29 @@ func killInNamespaces(ctx context.Context, inodes map[uint64]bool, daemons []Dae
 			}
 			time.Sleep(200 * time.Millisecond)
 			if left = find(); len(left) > 0 {
-				return fmt.Errorf("lab processes still alive: %v", left)
+				return len(first), fmt.Errorf("lab processes still alive: %v", left)
 			}
-			return nil
+			return len(first), nil
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return len(first), ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
-// isDaemon checks a recorded pid still runs the recorded program (pids
-// are reused).
+func containsInt(list []int, n int) bool {
+	for _, x := range list {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+// isDaemon tells whether a recorded daemon still runs: same pid, same
+// start time (pids are reused), not a zombie.
 func isDaemon(d Daemon) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", d.Pid))
-	return err == nil && strings.HasPrefix(d.Kind, strings.TrimSpace(string(b)))
+	return d.Start != 0 && alive(d.Pid) && startTime(d.Pid) == d.Start
 }

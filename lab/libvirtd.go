@@ -12,7 +12,7 @@ import (
 
 // HypervisorDir is the host directory holding a hypervisor's private
 // libvirt directories and its libvirtd socket.
-func HypervisorDir(hv string) string { return filepath.Join(StateDir, hv) }
+func HypervisorDir(hv string) string { return filepath.Join(stateDir, hv) }
 
 // SocketPath is the libvirtd socket of a hypervisor, visible on the host.
 func SocketPath(hv string) string { return filepath.Join(HypervisorDir(hv), "libvirt-sock") }
@@ -80,9 +80,7 @@ func (l *builder) startLibvirtd(ctx context.Context, hv string) error {
 	if err != nil {
 		return err
 	}
-	if err := l.st.add(func(s *record) {
-		s.Daemons = append(s.Daemons, Daemon{Kind: "libvirtd", Name: hv, Netns: hv, Pid: pid})
-	}); err != nil {
+	if err := l.st.addDaemon(Daemon{Kind: "libvirtd", Name: hv, Netns: hv, Pid: pid}); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(30 * time.Second)

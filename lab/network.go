@@ -95,10 +95,26 @@ func (l *builder) namespace(name string) error {
 	if err := l.st.add(func(s *record) { s.Namespaces = appendOnce(s.Namespaces, name) }); err != nil {
 		return err
 	}
-	if err := nsutil.Create(name); err != nil && !errors.Is(err, os.ErrExist) {
+	err := nsutil.Create(name)
+	if errors.Is(err, os.ErrExist) {
+		// Up again: keep it only if it is the one this lab made.
+		cur, ierr := nsutil.Inode(name)
+		if ierr != nil {
+			return ierr
+		}
+		if want := l.st.get().inode(name); cur != want {
+			return fmt.Errorf("netns %q exists and is not the lab's: remove it or pick another topology", name)
+		}
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	return nil
+	ino, err := nsutil.Inode(name)
+	if err != nil {
+		return err
+	}
+	return l.st.add(func(s *record) { s.setInode(name, ino) })
 }
 
 // bridge makes br0 in ns with the topology's spanning-tree timers; a

@@ -15,7 +15,7 @@ import (
 )
 
 // SANDir holds a SAN node's disks (sparse files) and nbd-server config.
-func SANDir(node string) string { return filepath.Join(StateDir, node) }
+func SANDir(node string) string { return filepath.Join(stateDir, node) }
 
 // startSAN serves one disk per mirroring VM from the SAN node's namespace
 // with nbd-server, unless it already listens.
@@ -70,9 +70,7 @@ func (l *builder) startSAN(ctx context.Context, n *Node) error {
 	}
 	b, _ := os.ReadFile(pidFile)
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return l.st.add(func(s *record) {
-		s.Daemons = append(s.Daemons, Daemon{Kind: "nbd-server", Name: n.Name, Netns: n.Name, Pid: pid})
-	})
+	return l.st.addDaemon(Daemon{Kind: "nbd-server", Name: n.Name, Netns: n.Name, Pid: pid})
 }
 
 // dialIn opens (and closes) a TCP connection from inside netns ns.

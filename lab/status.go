@@ -27,6 +27,16 @@ type LabStatus struct {
 	Processes   int                `json:"processes"`
 	MemoryBytes int64              `json:"memoryBytes"`      // proportional set size of every lab process
 	UpTime      time.Duration      `json:"upTime,omitempty"` // set by Up: from its call to all VMs serving
+	Management  *Management        `json:"management,omitempty"`
+}
+
+// Management is how to reach the nodes' sshd: from namespace Netns, with
+// Key, checking host keys against KnownHosts.
+type Management struct {
+	Netns      string `json:"netns"`
+	Subnet     string `json:"subnet"`
+	Key        string `json:"key"`
+	KnownHosts string `json:"knownHosts"`
 }
 
 // NamespaceStatus is one node, switch or hypervisor namespace.
@@ -120,11 +130,10 @@ func Status(ctx context.Context) (*LabStatus, error) {
 		out.VMs = append(out.VMs, v)
 	}
 	out.VIPs = topo.VIPs()
-	inodes := map[uint64]bool{}
-	for _, ino := range s.Inodes {
-		inodes[ino] = true
+	if s.Mgmt != "" {
+		out.Management = &Management{Netns: s.Mgmt, Subnet: MgmtSubnet, Key: ClientKey(), KnownHosts: KnownHosts()}
 	}
-	pids := labProcesses(inodes)
+	pids := labProcesses(s.inodes())
 	out.Processes = len(pids)
 	for _, p := range pids {
 		out.MemoryBytes += pss(p)

@@ -46,7 +46,7 @@ func (l *builder) domainXML(vm *VM) (string, error) {
 		}
 		args = append(args, "fl.nbd="+strings.Join(specs, ","))
 	}
-	console := filepath.Join(StateDir, "console", vm.Name+".log")
+	console := filepath.Join(stateDir, "console", vm.Name+".log")
 	dom := &libvirtxml.Domain{
 		Type:   "qemu",
 		Name:   vm.Name,
@@ -86,7 +86,7 @@ func macFor(name string) string {
 // startVM defines the domain on its hypervisor and starts it, unless it
 // already runs there.
 func (l *builder) startVM(vm *VM) error {
-	if err := os.MkdirAll(filepath.Join(StateDir, "console"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(stateDir, "console"), 0o755); err != nil {
 		return err
 	}
 	xml, err := l.domainXML(vm)

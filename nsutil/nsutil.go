@@ -111,53 +111,7 @@ func Create(name string) error {
 	if err := nsname.Validate(name); err != nil {
 		return err
 	}
-	if _, err := os.Stat(Path(name)); err == nil {
-		return fmt.Errorf("netns %q: %w", name, os.ErrExist)
-	}
-	if err := os.MkdirAll(Dir, 0o755); err != nil {
-		return err
-	}
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		defer orig.Close()
-		h, err := netns.NewNamed(name)
-		if err != nil {
-			if serr := netns.Set(orig); serr != nil {
-				errc <- fmt.Errorf("create netns %q: %v; restore: %w", name, err, serr)
-				return
-			}
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("create netns %q: %w", name, err)
-			return
-		}
-		h.Close()
-		if err := netns.Set(orig); err != nil {
-			errc <- fmt.Errorf("restore netns after creating %q: %w", name, err)
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- nil
-	}()
-	if err := <-errc; err != nil {
-		return err
-	}
-	// Bring loopback up: probes and servers inside expect it.
-	h, err := Handle(name)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	if lo, err := h.LinkByName("lo"); err == nil {
-		_ = h.LinkSetUp(lo)
-	}
-	return nil
+	return createIn(Dir, name)
 }
 
 // Delete removes a named namespace; deleting a missing one succeeds.
@@ -168,17 +122,7 @@ func Delete(name string) error {
 	if err := nsname.Validate(name); err != nil {
 		return err
 	}
-	p := Path(name)
-	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("unmount %s: %w", p, err)
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove %s: %w", p, err)
-	}
-	return nil
+	return deleteIn(Dir, name)
 }
 
 // Inode identifies a namespace across renames and recreation (recover

@@ -6,15 +6,33 @@
 # printing each verdict. The lab is taken down at the end, also on failure
 # or Ctrl-C. Exit status: the worst exit code of the experiments.
 #
+# With no arguments, the experiments of experiments/examples/seed-remote/
+# (the same scenario through SSH only) run after seed/ when that directory
+# exists; the lab's Ansible inventory is written to $OUT/inventory.yaml.
+#
 # Usage: scripts/demo.sh [EXPERIMENT...]   (names under experiments/examples/seed/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 
 SEED=experiments/examples/seed
+REMOTE=experiments/examples/seed-remote
 # The reference scenario, in the order of its sentences.
 ORDER=(cut-nic kill-switch kill-server-a migrate-web-b fence-san-a fence-san-b split-vrrp)
-(($#)) && ORDER=("$@")
+RUNS=()
+for name in "${ORDER[@]}"; do RUNS+=("$SEED/$name.yaml"); done
+if (($#)); then
+	RUNS=()
+	for name in "$@"; do RUNS+=("$SEED/$name.yaml"); done
+elif [[ -d $REMOTE ]]; then
+	# The scenario's order first, then any other experiment there.
+	for name in "${ORDER[@]}"; do
+		if [[ -f $REMOTE/$name.yaml ]]; then RUNS+=("$REMOTE/$name.yaml"); fi
+	done
+	for file in "$REMOTE"/*.yaml; do
+		if [[ -f $file && ! " ${ORDER[*]} " =~ " $(basename "$file" .yaml) " ]]; then RUNS+=("$file"); fi
+	done
+fi
 OUT=${FAULTLINE_DEMO_OUT:-out/seed}
 
 bash scripts/install-deps.sh
@@ -24,12 +42,15 @@ go build -tags libvirt_dlopen -o bin/faultline ./cmd/faultline
 trap 'echo "=== faultline lab down"; bin/faultline lab down || true' EXIT
 echo "=== faultline lab up"
 bin/faultline lab up # prints the time from nothing to all VMs serving, and the lab's memory
+mkdir -p "$OUT"
+bin/faultline lab inventory >"$OUT/inventory.yaml" # every node's sshd on the management network
 
 set +e
 worst=0
 declare -a summary=()
-for name in "${ORDER[@]}"; do
-	file=$SEED/$name.yaml
+for file in "${RUNS[@]}"; do
+	name=$(basename "$file" .yaml)
+	[[ $file == $REMOTE/* ]] && name=remote-$name
 	[[ -f $file ]] || { echo "no experiment $file" >&2; worst=$((worst > 2 ? worst : 2)); continue; }
 	echo
 	echo "=== faultline run $file"
@@ -37,7 +58,7 @@ for name in "${ORDER[@]}"; do
 	bin/faultline run --no-progress --out "$OUT/$name" "$file"
 	rc=$?
 	verdict=$(grep -m1 -E '^## ' "$OUT/$name/summary.md" 2>/dev/null | sed 's/^## [^A-Z]*//')
-	summary+=("$(printf '%-16s exit %d  %s' "$name" "$rc" "${verdict:-no report}")")
+	summary+=("$(printf '%-23s exit %d  %s' "$name" "$rc" "${verdict:-no report}")")
 	((rc > worst)) && worst=$rc
 done
 set -e

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +19,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// labCommand wires `faultline lab up|down|status`.
+// labCommand wires `faultline lab up|down|status|inventory`.
 func labCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "lab",
@@ -38,6 +39,11 @@ func labCommand() *cli.Command {
 				Name:   "down",
 				Usage:  "remove every namespace, link, bridge, daemon, VM, mount and file of the lab",
 				Action: labDown,
+			},
+			{
+				Name:   "inventory",
+				Usage:  "print the lab as an Ansible inventory (YAML): groups hypervisors, sans, switches, clients; SSH over the management network",
+				Action: labInventory,
 			},
 			{
 				Name:  "status",
@@ -85,11 +91,33 @@ func labUp(c *cli.Context) error {
 func labDown(c *cli.Context) error {
 	ctx, cancel := labContext(c)
 	defer cancel()
-	if err := lab.Down(ctx); err != nil {
+	res, err := lab.Down(ctx)
+	if errors.Is(err, lab.ErrNoLab) {
+		fmt.Fprintf(c.App.Writer, "lab down: %v\n", err)
+		return nil
+	}
+	if res != nil {
+		for _, s := range res.Skipped {
+			fmt.Fprintf(c.App.ErrWriter, "left alone: %s\n", s)
+		}
+	}
+	if err != nil {
 		return cli.Exit(fmt.Sprintf("lab down: %v", err), exitcode.Infra)
 	}
-	fmt.Fprintln(c.App.Writer, "lab down")
+	fmt.Fprintf(c.App.Writer, "lab down: %d namespaces removed, %d processes ended\n", len(res.Removed), res.Killed)
 	return nil
+}
+
+func labInventory(c *cli.Context) error {
+	inv, err := lab.Inventory()
+	if errors.Is(err, lab.ErrNoLab) {
+		return cli.Exit(fmt.Sprintf("lab inventory: %v", err), exitcode.Invalid)
+	}
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("lab inventory: %v", err), exitcode.Infra)
+	}
+	_, err = c.App.Writer.Write(inv)
+	return err
 }
 
 func labStatus(c *cli.Context) error {
@@ -155,6 +183,10 @@ func printLabStatus(out io.Writer, s *lab.LabStatus) {
 	}
 	if len(s.VIPs) > 0 {
 		fmt.Fprintf(w, "\nVIP\t%s\n", strings.Join(s.VIPs, " "))
+	}
+	if m := s.Management; m != nil {
+		fmt.Fprintf(w, "\nSSH\tip netns exec %s ssh -i %s -o UserKnownHostsFile=%s root@ADDRESS (%s; faultline lab inventory)\n",
+			m.Netns, m.Key, m.KnownHosts, m.Subnet)
 	}
 	fmt.Fprintf(w, "\nmemory of the lab's %d processes: %.0f MiB\n", s.Processes, float64(s.MemoryBytes)/(1<<20))
 	w.Flush()

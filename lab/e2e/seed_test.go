@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -25,7 +27,8 @@ type seedRun struct {
 	timeout         time.Duration
 }
 
-// seedRuns: the reference scenario in the order of its sentences.
+// seedRuns: the reference scenario in the order of its sentences (the
+// demo's order).
 var seedRuns = []seedRun{
 	{name: "cut-nic", minAvailability: 80, maxOutage: 3 * time.Second, timeout: 2 * time.Minute},
 	{name: "kill-switch", minAvailability: 85, maxOutage: 8 * time.Second, timeout: 5 * time.Minute},
@@ -34,6 +37,36 @@ var seedRuns = []seedRun{
 	{name: "fence-san-a", minAvailability: 99, maxOutage: time.Second, timeout: 4 * time.Minute},
 	{name: "fence-san-b", minAvailability: 99, maxOutage: time.Second, timeout: 4 * time.Minute},
 	{name: "split-vrrp", minAvailability: 95, maxOutage: 2 * time.Second, timeout: 2 * time.Minute},
+}
+
+// seedOrders are the orders the suite runs the whole scenario in: each
+// experiment must leave the lab as it found it, so a verdict never
+// depends on which experiment ran before. FAULTLINE_E2E_ORDERS picks
+// some of them (comma-separated names).
+func seedOrders() []struct {
+	name string
+	runs []seedRun
+} {
+	alpha := append([]seedRun(nil), seedRuns...)
+	sort.Slice(alpha, func(i, j int) bool { return alpha[i].name < alpha[j].name })
+	all := []struct {
+		name string
+		runs []seedRun
+	}{{"demo", seedRuns}, {"alphabetical", alpha}}
+	want := os.Getenv("FAULTLINE_E2E_ORDERS")
+	if want == "" {
+		return all
+	}
+	var out []struct {
+		name string
+		runs []seedRun
+	}
+	for _, o := range all {
+		if slices.Contains(strings.Split(want, ","), o.name) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // report is the part of a run's report.json this suite reads.
