@@ -435,7 +435,16 @@ func (r *runner) method(ctx context.Context, methodStart time.Duration) bool {
 				}()
 				res, err := st.ps.Action.Run(actx)
 				if err != nil {
-					r.failStep(st, err)
+					select {
+					case <-abortCh:
+						// Cancelled by the abort: the abort is the run's
+						// outcome (exit 3), not an infrastructure error.
+						_ = r.jw.Step(journal.StepRec{Step: st.ps.Step.Name, Ev: journal.EvFailed, At: r.now(),
+							Error: "cancelled by the abort: " + err.Error()})
+						r.event("fail", st.ps.Step.Name, "cancelled by the abort")
+					default:
+						r.failStep(st, err)
+					}
 					return
 				}
 				_ = r.jw.Step(journal.StepRec{Step: st.ps.Step.Name, Ev: journal.EvDone, At: r.now(), Result: res})
