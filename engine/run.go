@@ -158,7 +158,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Result {
 	}
 	host, _ := os.Hostname()
 	if err := jw.Header(journal.Header{Run: opts.RunID, File: plan.Exp.File, Experiment: plan.Exp,
-		Wall: r.base, Host: host, Version: opts.Version, Kernel: kernelRelease(), PID: os.Getpid()}); err != nil {
+		Wall: r.base, Host: host, Version: opts.Version, Kernel: kernelRelease(), PID: os.Getpid(), Runner: runnerID()}); err != nil {
 		res.Exit, res.Status, res.Err = ExitInfra, journal.StatusError, err
 		return res
 	}
