@@ -1,0 +1,68 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/faultline/faultline/engine"
+	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/journal"
+
+	_ "github.com/faultline/faultline/faults/actions"
+)
+
+var _ = Describe("an abort during an exec action whose child keeps the pipes open", Serial, func() {
+	It("reverts the faults at once and ends aborted (exit 3), not in error", func() {
+		t := newMiniTopo()
+		before := t.Snapshot()
+		src := fmt.Sprintf(`version: 1
+name: abort-exec
+probes:
+  web:
+    http: {url: "http://198.18.100.2/", status: 200, timeout: 20ms}
+    every: 10ms
+    netns: %s
+steadyState:
+  - {probe: web, for: 200ms}
+steps:
+  - name: cut
+    fault: link.down
+    with: {netns: %s, link: eth0}
+  - name: busy
+    action: exec
+    with: {command: ["sh", "-c", "sleep 30 & echo started; sleep 30"], timeout: 60s}
+    wait: 0s
+observe: 100ms
+`, t.Client, t.Server)
+		exp, err := experiments.Parse("abort.yaml", []byte(src))
+		Expect(err).NotTo(HaveOccurred())
+		plan, err := engine.NewPlan(exp, "abort")
+		Expect(err).NotTo(HaveOccurred())
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan *engine.Result, 1)
+		go func() {
+			defer GinkgoRecover()
+			done <- engine.Run(ctx, plan, engine.Options{OutDir: GinkgoT().TempDir(), StateDir: GinkgoT().TempDir()})
+		}()
+		Eventually(func() bool { return serverEth0Up(t) }).WithTimeout(10 * time.Second).
+			WithPolling(5 * time.Millisecond).Should(BeFalse())
+		time.Sleep(300 * time.Millisecond)
+		cancel() // what SIGINT does
+		t0 := time.Now()
+		Eventually(func() bool { return serverEth0Up(t) }).WithTimeout(3 * time.Second).
+			WithPolling(5 * time.Millisecond).Should(BeTrue())
+		GinkgoWriter.Printf("fault reverted %s after the abort\n", time.Since(t0))
+		Expect(time.Since(t0)).To(BeNumerically("<", 1500*time.Millisecond))
+		var res *engine.Result
+		Eventually(done).WithTimeout(5 * time.Second).Should(Receive(&res))
+		Expect(res.Err).NotTo(HaveOccurred())
+		Expect(res.Status).To(Equal(journal.StatusAborted))
+		Expect(res.Exit).To(Equal(engine.ExitAborted))
+		expectSameSnapshots(before, t.Snapshot())
+	})
+})
