@@ -3,6 +3,8 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -64,5 +66,29 @@ observe: 100ms
 		Expect(res.Status).To(Equal(journal.StatusAborted))
 		Expect(res.Exit).To(Equal(engine.ExitAborted))
 		expectSameSnapshots(before, t.Snapshot())
+	})
+})
+
+var _ = Describe("a reused output directory", func() {
+	It("is invalid usage (exit 2), and the run in it is left as it was", func() {
+		exp, err := experiments.Parse("reuse.yaml", []byte(`version: 1
+name: reuse
+probes:
+  self: {tcp: {address: "198.18.0.1:1", timeout: 10ms}}
+steps:
+  - {name: cut, fault: link.down, with: {netns: fl-nowhere, link: eth0}}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		plan, err := engine.NewPlan(exp, "reuse")
+		Expect(err).NotTo(HaveOccurred())
+		out := GinkgoT().TempDir()
+		old := []byte(`{"t":"run","format":1,"run":"earlier"}` + "\n")
+		Expect(os.WriteFile(filepath.Join(out, "journal.jsonl"), old, 0o600)).To(Succeed())
+		res := engine.Run(context.Background(), plan, engine.Options{OutDir: out, StateDir: GinkgoT().TempDir()})
+		Expect(res.Exit).To(Equal(engine.ExitInvalid))
+		Expect(res.Err).To(MatchError(ContainSubstring("already holds a run")))
+		b, err := os.ReadFile(filepath.Join(out, "journal.jsonl"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(b).To(Equal(old))
 	})
 })

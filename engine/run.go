@@ -145,6 +145,12 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Result {
 	}
 	jpath := filepath.Join(opts.OutDir, "journal.jsonl")
 	jw, err := journal.Create(jpath)
+	if errors.Is(err, os.ErrExist) {
+		// A reused output directory is a usage error, not a broken host.
+		res.Exit, res.Status = ExitInvalid, journal.StatusInvalid
+		res.Err = fmt.Errorf("output directory %s already holds a run (%s); give a new one: %w", opts.OutDir, jpath, err)
+		return res
+	}
 	if err != nil {
 		res.Exit, res.Status, res.Err = ExitInfra, journal.StatusError, err
 		return res
