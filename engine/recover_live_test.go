@@ -233,3 +233,28 @@ var _ = Describe("recover refuses what it cannot trust", Serial, func() {
 		Expect(registered(state, "inode-zero")).To(BeTrue())
 	})
 })
+
+var _ = Describe("recover after a run died mid-write", Serial, func() {
+	It("reverts through the torn last line, and every later recover and read still works", func() {
+		t := newMiniTopo()
+		state := GinkgoT().TempDir()
+		jpath := deadRun(t, state, "torn-run", exitedProcess(), nil)
+		f, err := os.OpenFile(jpath, os.O_WRONLY|os.O_APPEND, 0)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = f.WriteString(`{"t":"s","p":"web","s":3,"d":[1,`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(f.Close()).To(Succeed())
+
+		acts, err := engine.Recover(context.Background(), state, nil, false)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(acts).To(ConsistOf(HaveField("Outcome", engine.OutcomeReverted)))
+		Expect(serverEth0Up(t)).To(BeTrue())
+		acts, err = engine.Recover(context.Background(), state, []string{jpath}, false)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(acts).To(BeEmpty())
+		run, err := journal.ReadFile(jpath)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Torn).To(Equal(1))
+		Expect(run.OpenUndos()).To(BeEmpty())
+	})
+})
