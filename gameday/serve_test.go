@@ -18,6 +18,7 @@ import (
 	. "github.com/onsi/gomega"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/faultline/faultline/gameday"
 	"github.com/faultline/faultline/journal"
@@ -109,7 +110,7 @@ notify: {webhook: "`+hookSrv.URL+`"}
 		Expect(body).To(Equal("ok\n"))
 		code, body = get(base + "/metrics")
 		Expect(code).To(Equal(200))
-		var parser expfmt.TextParser
+		parser := expfmt.NewTextParser(model.UTF8Validation)
 		_, err = parser.TextToMetricFamilies(strings.NewReader(body))
 		Expect(err).NotTo(HaveOccurred(), body)
 
