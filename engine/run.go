@@ -464,6 +464,10 @@ func (r *runner) method(ctx context.Context, methodStart time.Duration) bool {
 	select {
 	case <-done:
 	case <-abortCh:
+		// Faults first: an action slow to stop (a migration finishing its
+		// copy) must not hold them in place. execute reverts again, which
+		// retries only what failed here.
+		_ = r.revertAll(true)
 		<-done
 		return true
 	}
