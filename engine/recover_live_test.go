@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -142,10 +143,15 @@ verify:
 		Expect(os.MkdirAll(engine.LocksDir(state), 0o700)).To(Succeed())
 		lock := filepath.Join(engine.LocksDir(state), "link_x.lock")
 		Expect(os.WriteFile(lock, []byte("locked-run pid 1\nlink x\n"), 0o600)).To(Succeed())
-		holder := exec.Command("flock", "-n", "-o", lock, "sleep", "30")
+		holder := exec.Command("flock", "-n", "-o", lock, "sh", "-c", "echo locked; exec sleep 30")
+		stdout, err := holder.StdoutPipe()
+		Expect(err).NotTo(HaveOccurred())
 		Expect(holder.Start()).To(Succeed())
 		DeferCleanup(func() { _ = holder.Process.Kill(); _ = holder.Wait() })
-		Eventually(func() error { return exec.Command("flock", "-n", lock, "true").Run() }).Should(HaveOccurred())
+		line := make([]byte, 7)
+		_, err = io.ReadFull(stdout, line)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(line)).To(Equal("locked\n"))
 		acts, err := engine.Recover(context.Background(), state, nil, false)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(acts).To(ConsistOf(And(
