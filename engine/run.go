@@ -145,6 +145,12 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Result {
 	}
 	jpath := filepath.Join(opts.OutDir, "journal.jsonl")
 	jw, err := journal.Create(jpath)
+	if errors.Is(err, os.ErrExist) {
+		// A reused output directory is a usage error, not a broken host.
+		res.Exit, res.Status = ExitInvalid, journal.StatusInvalid
+		res.Err = fmt.Errorf("output directory %s already holds a run (%s); give a new one: %w", opts.OutDir, jpath, err)
+		return res
+	}
 	if err != nil {
 		res.Exit, res.Status, res.Err = ExitInfra, journal.StatusError, err
 		return res
@@ -158,7 +164,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Result {
 	}
 	host, _ := os.Hostname()
 	if err := jw.Header(journal.Header{Run: opts.RunID, File: plan.Exp.File, Experiment: plan.Exp,
-		Wall: r.base, Host: host, Version: opts.Version, Kernel: kernelRelease(), PID: os.Getpid()}); err != nil {
+		Wall: r.base, Host: host, Version: opts.Version, Kernel: kernelRelease(), PID: os.Getpid(), Runner: runnerID()}); err != nil {
 		res.Exit, res.Status, res.Err = ExitInfra, journal.StatusError, err
 		return res
 	}
@@ -435,7 +441,16 @@ func (r *runner) method(ctx context.Context, methodStart time.Duration) bool {
 				}()
 				res, err := st.ps.Action.Run(actx)
 				if err != nil {
-					r.failStep(st, err)
+					select {
+					case <-abortCh:
+						// Cancelled by the abort: the abort is the run's
+						// outcome (exit 3), not an infrastructure error.
+						_ = r.jw.Step(journal.StepRec{Step: st.ps.Step.Name, Ev: journal.EvFailed, At: r.now(),
+							Error: "cancelled by the abort: " + err.Error()})
+						r.event("fail", st.ps.Step.Name, "cancelled by the abort")
+					default:
+						r.failStep(st, err)
+					}
 					return
 				}
 				_ = r.jw.Step(journal.StepRec{Step: st.ps.Step.Name, Ev: journal.EvDone, At: r.now(), Result: res})
@@ -449,6 +464,10 @@ func (r *runner) method(ctx context.Context, methodStart time.Duration) bool {
 	select {
 	case <-done:
 	case <-abortCh:
+		// Faults first: an action slow to stop (a migration finishing its
+		// copy) must not hold them in place. execute reverts again, which
+		// retries only what failed here.
+		_ = r.revertAll(true)
 		<-done
 		return true
 	}

@@ -93,7 +93,7 @@ func registerActive(stateDir, runID, journalPath string) func() {
 		abs = journalPath
 	}
 	link := filepath.Join(dir, runID+".jsonl")
-	if err := os.MkdirAll(dir, 0o755); err == nil {
+	if err := os.MkdirAll(dir, 0o700); err == nil {
 		_ = os.Symlink(abs, link)
 	}
 	return func() { _ = os.Remove(link) }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -60,11 +62,19 @@ type historyRow struct {
 	Exps                                     []indexLink
 }
 
-// Handler serves / (the history page), the history directory's files
-// below it, /metrics and /healthz.
+// reportFiles are the only files the server hands out: reports and
+// summaries. Journals (undo records, domain XML, command output), guard
+// logs and anything else in the history stay on disk.
+var reportFiles = map[string]bool{
+	"index.html": true, "report.html": true, "report.json": true, "summary.json": true,
+	"summary.md": true, "junit.xml": true,
+}
+
+// Handler serves / (the history page), the report files of the history
+// directory below it (no directory listings, no other files), /metrics
+// and /healthz.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	files := http.FileServer(http.Dir(s.opts.HistoryDir))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -75,12 +85,51 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
-			files.ServeHTTP(w, r)
+			s.serveReport(w, r)
 			return
 		}
 		s.historyPage(w)
 	})
 	return mux
+}
+
+// serveReport serves one report file of the history: a known report name,
+// no hidden path element, no symbolic link on the way, a regular file.
+func (s *Server) serveReport(w http.ResponseWriter, r *http.Request) {
+	rel := path.Clean("/" + r.URL.Path)
+	parts := strings.Split(strings.TrimPrefix(rel, "/"), "/")
+	for _, p := range parts {
+		if p == "" || strings.HasPrefix(p, ".") {
+			http.NotFound(w, r)
+			return
+		}
+	}
+	if !reportFiles[parts[len(parts)-1]] {
+		http.NotFound(w, r)
+		return
+	}
+	root, err := filepath.EvalSymlinks(s.opts.HistoryDir)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	full := filepath.Join(append([]string{root}, parts...)...)
+	if real, err := filepath.EvalSymlinks(full); err != nil || real != full {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := os.OpenFile(full, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	http.ServeContent(w, r, st.Name(), st.ModTime(), f)
 }
 
 func (s *Server) historyPage(w http.ResponseWriter) {

@@ -49,7 +49,7 @@ func WriteHTMLIndex(w io.Writer, s *Summary, dir string) error {
 			r.Detail = firstLine(e.Error)
 		}
 		if e.Dir != "" {
-			for _, f := range []string{"report.html", "summary.md", "report.json", "junit.xml", "journal.jsonl"} {
+			for _, f := range []string{"report.html", "summary.md", "report.json", "junit.xml"} {
 				if _, err := os.Stat(filepath.Join(dir, e.Dir, f)); err == nil {
 					r.Links = append(r.Links, indexLink{Href: path.Join(e.Dir, f), Text: f})
 				}

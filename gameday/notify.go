@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -39,23 +41,43 @@ func (n *Notifier) Send(ctx context.Context, s *Summary) error {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	client := n.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
+	client := noRedirects(n.Client)
+	host := webhookHost(n.URL)
 	for i := 1; ; i++ {
 		err = n.post(ctx, client, timeout, body)
 		if err == nil {
 			return nil
 		}
 		if n.Logf != nil {
-			n.Logf("notify: try %d of %d: %v", i, tries, err)
+			n.Logf("notify %s: try %d of %d: %v", host, i, tries, err)
 		}
 		if i >= tries || !sleepCtx(ctx, backoff) {
-			return fmt.Errorf("notify %s: gave up after %d tries: %w", n.URL, i, err)
+			return fmt.Errorf("notify %s: gave up after %d tries: %w", host, i, err)
 		}
 		backoff *= 2
 	}
+}
+
+// noRedirects is the client (or the default one) that never follows a
+// redirect: following it would send the summary to wherever the answer
+// points. A redirect is a failed post.
+func noRedirects(c *http.Client) *http.Client {
+	if c == nil {
+		c = http.DefaultClient
+	}
+	cp := *c
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
+
+// webhookHost is what logs and errors may say of the webhook: its host
+// only. Paths, queries and user info often carry tokens.
+func webhookHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(webhook)"
+	}
+	return u.Host
 }
 
 func (n *Notifier) post(ctx context.Context, client *http.Client, timeout time.Duration, body []byte) error {
@@ -63,16 +85,24 @@ func (n *Notifier) post(ctx context.Context, client *http.Client, timeout time.D
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return errors.New("bad webhook URL")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "faultline-gameday")
 	resp, err := client.Do(req)
 	if err != nil {
+		// A *url.Error quotes the whole URL: keep only what went wrong.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return ue.Err
+		}
 		return err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return fmt.Errorf("webhook answered %s; redirects are not followed (set the final URL)", resp.Status)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("webhook answered %s", resp.Status)
 	}

@@ -3,9 +3,11 @@ package gameday_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 
@@ -84,5 +86,38 @@ var _ = Describe("the webhook", func() {
 		gameday.NotifySummary(context.Background(), gd, sum, gameday.Notifier{Tries: 1,
 			Logf: func(f string, a ...any) { logged = append(logged, f) }})
 		Expect(logged).NotTo(BeEmpty())
+	})
+})
+
+var _ = Describe("the webhook's URL and redirects", func() {
+	sum := &gameday.Summary{GameDay: "nightly", Run: "nightly-1", Status: gameday.StatusPassed}
+
+	It("does not follow a redirect with the summary, and logs only the host, never the token", func() {
+		target := &hook{}
+		tsrv := httptest.NewServer(target)
+		DeferCleanup(tsrv.Close)
+		redir := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, tsrv.URL+"/elsewhere", http.StatusTemporaryRedirect)
+		}))
+		DeferCleanup(redir.Close)
+		var logged []string
+		n := gameday.Notifier{URL: redir.URL + "/hooks/T0KEN-s3cret?key=s3cret", Tries: 2, Backoff: 10 * time.Millisecond,
+			Logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }}
+		err := n.Send(context.Background(), sum)
+		Expect(err).To(MatchError(ContainSubstring("redirects are not followed")))
+		target.mu.Lock()
+		Expect(target.posts).To(BeZero(), "the summary went where the redirect pointed")
+		target.mu.Unlock()
+		Expect(logged).To(HaveLen(2))
+		for _, l := range append(logged, err.Error()) {
+			Expect(l).NotTo(ContainSubstring("s3cret"))
+			Expect(l).To(ContainSubstring(strings.TrimPrefix(redir.URL, "http://")))
+		}
+
+		// A connection error quotes no URL either.
+		n = gameday.Notifier{URL: "http://127.0.0.1:1/hooks/T0KEN-s3cret", Tries: 1}
+		err = n.Send(context.Background(), sum)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).NotTo(ContainSubstring("s3cret"))
 	})
 })

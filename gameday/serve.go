@@ -72,7 +72,7 @@ func (s *Server) logf(format string, args ...any) {
 // (the engine reverts everything it injected), waits for it to finish
 // writing its reports, and closes the listener.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := s.httpServer()
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 
@@ -101,6 +101,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.logf("stopped")
 	return err
+}
+
+// httpServer has timeouts: a client that stalls must not hold a
+// connection (or the shutdown) forever.
+func (s *Server) httpServer() *http.Server {
+	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 }
 
 // Trigger runs the game day now unless one is running or the window is

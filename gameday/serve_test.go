@@ -110,7 +110,7 @@ notify: {webhook: "`+hookSrv.URL+`"}
 		Expect(body).To(Equal("ok\n"))
 		code, body = get(base + "/metrics")
 		Expect(code).To(Equal(200))
-		parser := expfmt.NewTextParser(model.LegacyValidation)
+		parser := expfmt.NewTextParser(model.UTF8Validation)
 		_, err = parser.TextToMetricFamilies(strings.NewReader(body))
 		Expect(err).NotTo(HaveOccurred(), body)
 

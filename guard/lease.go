@@ -89,7 +89,7 @@ func Start(ctx context.Context, c StartConfig) (*Lease, error) {
 	if err != nil {
 		return nil, fmt.Errorf("guard: %w", err)
 	}
-	logf, err := os.OpenFile(c.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(c.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("guard: log: %w", err)

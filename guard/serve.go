@@ -8,10 +8,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/faultline/faultline/engine"
+	"github.com/faultline/faultline/internal/procid"
 )
 
 // LeaseFD is the descriptor on which the guard finds its end of the lease.
@@ -87,7 +88,7 @@ func revert(ctx context.Context, c ServeConfig, reason string, logf func(string,
 	deadline := o.LostAt.Add(c.TTL)
 	for attempt := 1; ; attempt++ {
 		acts, err := engine.RecoverWith(ctx, engine.RecoverOptions{StateDir: c.StateDir,
-			Journals: []string{c.Journal}, By: "guard"})
+			Journals: []string{c.Journal}, By: "guard", Holder: true})
 		o.Actions = append(o.Actions, acts...)
 		for _, a := range acts {
 			line := fmt.Sprintf("guard %s: step %s (%s): %s", c.RunID, a.Step, a.Kind, a.Outcome)
@@ -113,20 +114,25 @@ func revert(ctx context.Context, c ServeConfig, reason string, logf func(string,
 
 // PIDFile is where a guard names itself while it runs, for operators and
 // for `faultline recover` to tell a guarded run from an orphaned one.
-func PIDFile(stateDir, runID string) string {
-	if stateDir == "" {
-		stateDir = engine.DefaultStateDir
-	}
-	return filepath.Join(stateDir, "guards", runID+".pid")
-}
+func PIDFile(stateDir, runID string) string { return engine.GuardPIDFile(stateDir, runID) }
 
-// WritePID writes the guard's pid file; the returned func removes it.
+// WritePID writes the guard's pid file (pid, start time and boot, so that
+// a later process given the same pid is not taken for the guard); the
+// returned func removes it. Only root reads or writes it.
 func WritePID(stateDir, runID string) (func(), error) {
 	p := PIDFile(stateDir, runID)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return func() {}, err
 	}
-	if err := os.WriteFile(p, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return func() {}, err
+	}
+	_, err = f.WriteString(procid.Self().Format())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return func() {}, err
 	}
 	return func() { _ = os.Remove(p) }, nil

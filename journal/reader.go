@@ -27,6 +27,9 @@ type Run struct {
 	// Truncated is set when the last line was incomplete (a run still
 	// writing, or one that was killed).
 	Truncated bool
+	// Torn counts lines skipped as torn (at most one); Warnings say which.
+	Torn     int
+	Warnings []string
 
 	lines map[string][]*samplesLine // per probe, decoded at the end into one slice
 }
@@ -46,14 +49,19 @@ func ReadFile(path string) (*Run, error) {
 	return r, nil
 }
 
-// Read parses a journal. A torn last line is tolerated; any other bad line
-// is an error naming its line number.
+// Read parses a journal. One torn line is tolerated: the last line, when
+// it is incomplete (a run still writing, or one killed mid-write), or a
+// complete line that does not parse and is followed only by step records
+// (a run killed mid-write, whose journal recover or the guard appended to
+// since). It is skipped and counted in Torn and Warnings. Any other bad
+// line is an error naming its line number.
 func Read(in io.Reader) (*Run, error) {
 	r := &Run{Phases: map[string]time.Duration{}, Samples: map[string][]probes.Sample{},
 		lines: map[string][]*samplesLine{}}
 	br := bufio.NewReaderSize(in, 1<<20)
 	lineNo := 0
-	sawHeader := false
+	var torn error // the skipped line's error, while only appended steps follow it
+	tornLine := 0
 	for {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 {
@@ -61,14 +69,20 @@ func Read(in io.Reader) (*Run, error) {
 			complete := line[len(line)-1] == '\n'
 			line = bytes.TrimSpace(line)
 			if len(line) > 0 {
+				if torn != nil && !isStepLine(line) {
+					return nil, fmt.Errorf("line %d: %w", tornLine, torn)
+				}
 				if perr := r.parseLine(line); perr != nil {
-					if !complete {
+					switch {
+					case torn != nil:
+						return nil, fmt.Errorf("line %d: %w", tornLine, torn)
+					case !complete:
 						r.Truncated = true
-					} else {
-						return nil, fmt.Errorf("line %d: %w", lineNo, perr)
+						r.torn(lineNo, "incomplete last line")
+					default:
+						torn, tornLine = perr, lineNo
+						r.torn(lineNo, "torn line (a write cut short): "+perr.Error())
 					}
-				} else if !sawHeader {
-					sawHeader = true
 				}
 			}
 		}
@@ -106,6 +120,18 @@ func Read(in io.Reader) (*Run, error) {
 		}
 	}
 	return r, nil
+}
+
+func (r *Run) torn(line int, why string) {
+	r.Torn++
+	r.Warnings = append(r.Warnings, fmt.Sprintf("line %d skipped: %s", line, why))
+}
+
+// isStepLine peeks whether a line is a step record (what recover and the
+// guard append).
+func isStepLine(line []byte) bool {
+	var env envelope
+	return json.Unmarshal(line, &env) == nil && env.T == "step"
 }
 
 func (r *Run) parseLine(line []byte) error {

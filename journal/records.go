@@ -20,6 +20,7 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/internal/procid"
 )
 
 // FormatVersion is the journal format version written in the header.
@@ -66,6 +67,9 @@ type Header struct {
 	Kernel     string                  `json:"kernel,omitempty"`
 	Seed       int64                   `json:"seed,omitempty"`
 	PID        int                     `json:"pid,omitempty"`
+	// Runner names the process writing the journal (pid, start time,
+	// boot): recover leaves the run alone while that process lives.
+	Runner *procid.ID `json:"runner,omitempty"`
 }
 
 // PhaseRec marks a phase boundary.

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/faultline/faultline/probes"
 )
 
@@ -26,10 +28,12 @@ type Writer struct {
 
 // Create makes a new journal file (its directory too).
 func Create(path string) (*Writer, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	// Only its owner reads it: it holds undo records, domain XML and
+	// command output.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
@@ -194,9 +198,12 @@ func (w *Writer) Close() error {
 }
 
 // AppendStep appends one durable step record to an existing journal (used
-// by recover and the guard, which do not own the journal's Writer).
+// by recover and the guard, which do not own the journal's Writer). When
+// the file does not end in a newline (its writer died mid-line), the
+// record starts a line of its own: the torn line stays one line, which
+// readers skip. The file is never followed through a symbolic link.
 func AppendStep(path string, r StepRec) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
@@ -205,6 +212,12 @@ func AppendStep(path string, r StepRec) error {
 	b, err := marshalLine(r)
 	if err != nil {
 		return err
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			b = append([]byte{'\n'}, b...)
+		}
 	}
 	if _, err := f.Write(b); err != nil {
 		return fmt.Errorf("journal append: %w", err)

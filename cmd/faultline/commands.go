@@ -139,8 +139,11 @@ func recoverCmd(c *cli.Context) error {
 	acts, err := engine.Recover(c.Context, c.String("state-dir"), c.Args().Slice(), dry)
 	for _, a := range acts {
 		line := fmt.Sprintf("%s: step %s (%s): %s", a.Run, a.Step, a.Kind, a.Outcome)
-		if a.Run == "" {
+		switch {
+		case a.Run == "":
 			line = fmt.Sprintf("%s: %s", a.Journal, a.Outcome)
+		case a.Step == "":
+			line = fmt.Sprintf("run %s: %s", a.Run, a.Outcome)
 		}
 		if a.Error != "" {
 			line += ": " + a.Error

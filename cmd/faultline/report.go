@@ -58,6 +58,9 @@ func reportCmd(c *cli.Context) error {
 	if err != nil {
 		return invalid(err)
 	}
+	for _, w := range run.Warnings {
+		fmt.Fprintf(os.Stderr, "faultline: %s: %s\n", a.journal, w)
+	}
 	rep := reports.Build(run)
 	var cmp *reports.Comparison
 	if a.baseline != "" {

@@ -1,13 +1,13 @@
 package actions
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/faultline/faultline/experiments"
@@ -15,8 +15,16 @@ import (
 	"github.com/faultline/faultline/nsutil"
 )
 
-// maxOutput caps the stdout/stderr an exec result carries.
+// maxOutput caps the stdout/stderr an exec result carries into the journal.
 const maxOutput = 4096
+
+// maxCapture caps what is kept of each stream while the command runs: a
+// command that prints without end must not grow the runner's memory.
+const maxCapture = 64 << 10
+
+// waitDelay bounds the wait for the pipes after the command was killed
+// (a grandchild outside the group, or one that escaped it, may hold them).
+const waitDelay = 500 * time.Millisecond
 
 // ExecParams: exec's `with`. Command is argv (no shell); Netns runs it in
 // a named network namespace; ExpectExit (default 0) is the exit status
@@ -70,7 +78,9 @@ func (a *execAction) Preflight(ctx context.Context) error {
 
 // Run starts the command from a thread locked inside the namespace (the
 // child inherits that thread's namespace), waits for it, and reports its
-// exit status, duration and output.
+// exit status, duration and output. The command leads a process group of
+// its own: at the timeout or when ctx ends (an abort), the whole group is
+// killed, so a child that keeps the pipes open cannot hold the run.
 func (a *execAction) Run(ctx context.Context) (faults.Result, error) {
 	if t := a.p.Timeout.D(); t > 0 {
 		var cancel context.CancelFunc
@@ -78,8 +88,18 @@ func (a *execAction) Run(ctx context.Context) (faults.Result, error) {
 		defer cancel()
 	}
 	cmd := exec.CommandContext(ctx, a.p.Command[0], a.p.Command[1:]...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := &capped{max: maxCapture}, &capped{max: maxCapture}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		// The group's id is the leader's pid; kill it all.
+		err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if err != nil {
+			return cmd.Process.Kill()
+		}
+		return nil
+	}
+	cmd.WaitDelay = waitDelay
 	t0 := time.Now()
 	start := cmd.Start
 	var err error
@@ -92,11 +112,14 @@ func (a *execAction) Run(ctx context.Context) (faults.Result, error) {
 		return faults.Result{}, fmt.Errorf("exec %s: %w", a.p.Command[0], err)
 	}
 	werr := cmd.Wait()
+	// The leader has exited: whatever it left behind in its group goes too
+	// (a `sleep 30 &` must not outlive the step).
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	res := faults.Result{
 		"exit":       cmd.ProcessState.ExitCode(),
 		"durationMs": float64(time.Since(t0).Microseconds()) / 1000,
-		"stdout":     truncate(stdout.String()),
-		"stderr":     truncate(stderr.String()),
+		"stdout":     stdout.text(maxOutput),
+		"stderr":     stderr.text(maxOutput),
 	}
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("exec %s: %w", a.p.Command[0], ctx.Err())
@@ -106,18 +129,44 @@ func (a *execAction) Run(ctx context.Context) (faults.Result, error) {
 		want = *a.p.ExpectExit
 	}
 	var exitErr *exec.ExitError
-	if werr != nil && !errors.As(werr, &exitErr) {
+	if werr != nil && !errors.As(werr, &exitErr) && !errors.Is(werr, exec.ErrWaitDelay) {
 		return res, fmt.Errorf("exec %s: %w", a.p.Command[0], werr)
 	}
 	if code := cmd.ProcessState.ExitCode(); code != want {
-		return res, fmt.Errorf("exec %s: exit status %d, want %d: %s", a.p.Command[0], code, want, truncate(stderr.String()))
+		return res, fmt.Errorf("exec %s: exit status %d, want %d: %s", a.p.Command[0], code, want, stderr.text(maxOutput))
 	}
 	return res, nil
 }
 
-func truncate(s string) string {
-	if len(s) > maxOutput {
-		return s[:maxOutput] + "…"
+// capped keeps the first max bytes written to it and counts the rest.
+type capped struct {
+	max     int
+	buf     []byte
+	dropped int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - len(c.buf); room > 0 {
+		n := min(room, len(p))
+		c.buf = append(c.buf, p[:n]...)
+		c.dropped += len(p) - n
+	} else {
+		c.dropped += len(p)
+	}
+	return len(p), nil
+}
+
+// text is the kept output cut to limit bytes, saying so when anything was
+// cut.
+func (c *capped) text(limit int) string {
+	s := string(c.buf)
+	cut := c.dropped
+	if len(s) > limit {
+		cut += len(s) - limit
+		s = s[:limit]
+	}
+	if cut > 0 {
+		s += fmt.Sprintf("… (truncated, %d more bytes)", cut)
 	}
 	return s
 }

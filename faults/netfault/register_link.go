@@ -19,7 +19,9 @@ func (c *linkCore) core() *linkCore { return c }
 
 func init() {
 	register := func(name, doc string, build func(json.RawMessage) (faults.Fault, error)) {
-		faults.Register(faults.Kind{Name: name, Doc: doc, NewFault: build, Revert: linkRevertFromUndo(name, build)})
+		trust := linkTrust(name, build)
+		faults.Register(faults.Kind{Name: name, Doc: doc, NewFault: build, Trust: trust,
+			Revert: trustedRevert(trust, linkRevertFromUndo(name, build))})
 	}
 	register(KindLinkDown, "cut NICs (link or links) of a netns or the host; revert restores admin state, addresses and routes", newLinkDown)
 	register(KindLinkFlap, "flap NICs count times: down at the start of each period, up (routes restored) halfway; revert stops it and restores like link.down", newLinkFlap)

@@ -204,7 +204,7 @@ func recordTransient(d Domain, u *undoDomain) error {
 	if err != nil || p {
 		return err
 	}
-	x, err := d.XML(libvirt.DOMAIN_XML_SECURE)
+	x, err := transientXML(d)
 	if err != nil {
 		return err
 	}

@@ -29,13 +29,14 @@ func registerDomainFault(name, doc string, build func(json.RawMessage) (faults.F
 		Name:     name,
 		Doc:      doc,
 		NewFault: build,
-		Revert: func(ctx context.Context, raw json.RawMessage) error {
+		Trust:    trustDomainUndo(name),
+		Revert: trustedRevert(trustDomainUndo(name), func(ctx context.Context, raw json.RawMessage) error {
 			var u domainUndo
 			if err := faults.DecodeParams(raw, &u); err != nil {
 				return err
 			}
 			return revertDomains(ctx, name, u, domainReverts[name])
-		},
+		}),
 	})
 }
 
@@ -61,13 +62,14 @@ func init() {
 		Name:     "network.destroy",
 		Doc:      "destroy (stop) a libvirt network; revert: start",
 		NewFault: asFault(newNetworkDestroy),
-		Revert: func(ctx context.Context, raw json.RawMessage) error {
+		Trust:    trustNetworkUndo,
+		Revert: trustedRevert(trustNetworkUndo, func(ctx context.Context, raw json.RawMessage) error {
 			var u networkUndo
 			if err := faults.DecodeParams(raw, &u); err != nil {
 				return err
 			}
 			return u.revert(ctx)
-		},
+		}),
 	})
 	faults.Register(faults.Kind{
 		Name:      "domain.start",
