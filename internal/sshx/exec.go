@@ -1,0 +1,141 @@
+package sshx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Process is a command running on a host on its own session channel:
+// Read is its stdout, Write its stdin, Close ends its stdin.
+type Process struct {
+	host   string
+	sess   *ssh.Session
+	stdin  io.WriteCloser
+	stdout io.Reader
+	stderr *tailBuffer
+	done   chan struct{}
+	err    error
+}
+
+// Start runs path with args on a new session of the connection. The
+// words are single-quoted: sshd hands the command line to the login
+// user's shell, and nothing in it may be interpreted.
+func (c *Client) Start(ctx context.Context, path string, args ...string) (*Process, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sess, err := c.conn.NewSession()
+	if err != nil {
+		return nil, fmt.Errorf("host %s: session: %w", c.Target.Name, err)
+	}
+	p := &Process{host: c.Target.Name, sess: sess, stderr: &tailBuffer{max: 8 << 10}, done: make(chan struct{})}
+	if p.stdin, err = sess.StdinPipe(); err == nil {
+		p.stdout, err = sess.StdoutPipe()
+	}
+	if err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("host %s: session pipes: %w", c.Target.Name, err)
+	}
+	sess.Stderr = p.stderr
+	words := make([]string, 0, 1+len(args))
+	for _, w := range append([]string{path}, args...) {
+		words = append(words, shellQuote(w))
+	}
+	if err := sess.Start(strings.Join(words, " ")); err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("host %s: start %s: %w", c.Target.Name, path, err)
+	}
+	go func() {
+		p.err = sess.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// StartAgent installs the running faultline binary (os.Executable) on the
+// host under dir ("" = DefaultAgentDir) and starts `faultline agent
+// --stdio` from the verified copy.
+func (c *Client) StartAgent(ctx context.Context, dir string) (*Process, *Installed, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("host %s: own binary: %w", c.Target.Name, err)
+	}
+	in, err := c.Install(ctx, exe, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := c.Start(ctx, in.Path, "agent", "--stdio")
+	return p, in, err
+}
+
+func (p *Process) Read(b []byte) (int, error)  { return p.stdout.Read(b) }
+func (p *Process) Write(b []byte) (int, error) { return p.stdin.Write(b) }
+
+// Close ends the process's stdin (it reads EOF).
+func (p *Process) Close() error { return p.stdin.Close() }
+
+// Done is closed when the process has exited and its channel closed.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Wait waits for the process to exit (or ctx). A non-zero exit names the
+// host and carries the end of its stderr.
+func (p *Process) Wait(ctx context.Context) error {
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if p.err == nil {
+		return nil
+	}
+	var ee *ssh.ExitError
+	if errors.As(p.err, &ee) {
+		return fmt.Errorf("host %s: exit status %d: %s", p.host, ee.ExitStatus(), strings.TrimSpace(p.stderr.String()))
+	}
+	return fmt.Errorf("host %s: %w (stderr: %s)", p.host, p.err, strings.TrimSpace(p.stderr.String()))
+}
+
+// Kill sends SIGKILL over the channel and closes it.
+func (p *Process) Kill() error {
+	err := p.sess.Signal(ssh.SIGKILL)
+	p.sess.Close()
+	return err
+}
+
+// Stderr is the last 8 KiB the process wrote to stderr.
+func (p *Process) Stderr() string { return p.stderr.String() }
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// tailBuffer keeps the last max bytes written.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (t *tailBuffer) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf.Write(b)
+	if over := t.buf.Len() - t.max; over > 0 {
+		t.buf.Next(over)
+	}
+	return len(b), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.buf.String()
+}
