@@ -49,7 +49,9 @@ func (c *Client) Start(ctx context.Context, path string, args ...string) (*Proce
 	for _, w := range append([]string{path}, args...) {
 		words = append(words, shellQuote(w))
 	}
-	if err := sess.Start(strings.Join(words, " ")); err != nil {
+	// exec: the program replaces the login shell, so it is sshd's child
+	// and sees its stdin close with the channel.
+	if err := sess.Start("exec " + strings.Join(words, " ")); err != nil {
 		sess.Close()
 		return nil, fmt.Errorf("host %s: start %s: %w", c.Target.Name, path, err)
 	}
@@ -103,11 +105,17 @@ func (p *Process) Wait(ctx context.Context) error {
 	return fmt.Errorf("host %s: %w (stderr: %s)", p.host, p.err, strings.TrimSpace(p.stderr.String()))
 }
 
-// Kill sends SIGKILL over the channel and closes it.
+// Kill asks sshd to SIGKILL the process, ends its stdin and closes the
+// channel. OpenSSH refuses signals on root logins (no privilege
+// separation after authentication), so a process that must die with its
+// channel has to end at EOF on stdin, as `faultline agent --stdio` does.
 func (p *Process) Kill() error {
-	err := p.sess.Signal(ssh.SIGKILL)
-	p.sess.Close()
-	return err
+	_ = p.sess.Signal(ssh.SIGKILL) // best effort: see above
+	_ = p.stdin.Close()
+	if err := p.sess.Close(); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("host %s: close session: %w", p.host, err)
+	}
+	return nil
 }
 
 // Stderr is the last 8 KiB the process wrote to stderr.

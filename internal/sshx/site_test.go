@@ -262,14 +262,18 @@ func (h *sshd) start(authorized, from string) error {
 		"AllowTcpForwarding yes",
 		"Subsystem sftp internal-sftp",
 		"MaxStartups 100:30:200",
-		"LogLevel ERROR",
+		"LogLevel " + logLevel,
 		"",
 	}, "\n")
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		return err
 	}
 	h.log = &strings.Builder{}
-	h.cmd = exec.Command("ip", "netns", "exec", h.ns, "/usr/sbin/sshd", "-D", "-e", "-f", cfg)
+	args := []string{"netns", "exec", h.ns, "/usr/sbin/sshd", "-D", "-e", "-f", cfg}
+	if d := os.Getenv("FL_SSHD_LOGDIR"); d != "" { // for debugging specs
+		args = append(args, "-E", filepath.Join(d, h.name+".log"))
+	}
+	h.cmd = exec.Command("ip", args...)
 	h.cmd.Stderr = &lockedWriter{w: h.log}
 	// Its own process group: stop ends the session processes sshd forks too.
 	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -362,3 +366,44 @@ func waitPort(ns, addr string, within time.Duration) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// addBehind puts a host behind jump: on a back network (198.18.77.0/24)
+// only jump's namespace reaches, with its own sshd at 198.18.77.<n>.
+func (s *site) addBehind(jump *sshd, name string, n int) (*sshd, error) {
+	h := &sshd{name: name, ns: fmt.Sprintf("fl-x%d-%s", n, s.id), addr: fmt.Sprintf("198.18.77.%d", n)}
+	if err := s.netns(h.ns); err != nil {
+		return nil, err
+	}
+	if err := cable(h.ns, "eth0", jump.ns, "back0", false); err != nil {
+		return nil, err
+	}
+	if err := address(h.ns, "eth0", h.addr+"/24"); err != nil {
+		return nil, err
+	}
+	if err := address(jump.ns, "back0", "198.18.77.1/24"); err != nil {
+		return nil, err
+	}
+	h.dir = filepath.Join(s.dir, name)
+	if err := os.MkdirAll(h.dir, 0o700); err != nil {
+		return nil, err
+	}
+	key, pub, _, err := writeKey(filepath.Join(h.dir, "host_ed25519"))
+	if err != nil {
+		return nil, err
+	}
+	h.hostKeyPub, h.hostPub = key+".pub", pub
+	s.mu.Lock()
+	s.hosts = append(s.hosts, h)
+	s.mu.Unlock()
+	if err := h.start(s.authorized, jump.ns); err != nil {
+		return nil, err
+	}
+	return h, s.trust(h.addr, h.hostPub)
+}
+
+var logLevel = func() string {
+	if l := os.Getenv("FL_SSHD_LOGLEVEL"); l != "" {
+		return l
+	}
+	return "ERROR"
+}()
