@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -105,17 +106,33 @@ func (p *Process) Wait(ctx context.Context) error {
 	return fmt.Errorf("host %s: %w (stderr: %s)", p.host, p.err, strings.TrimSpace(p.stderr.String()))
 }
 
-// Kill asks sshd to SIGKILL the process, ends its stdin and closes the
-// channel. OpenSSH refuses signals on root logins (no privilege
-// separation after authentication), so a process that must die with its
-// channel has to end at EOF on stdin, as `faultline agent --stdio` does.
-func (p *Process) Kill() error {
+// KillGrace is how long Kill waits for the process to end at EOF before
+// it closes the channel anyway.
+const KillGrace = 2 * time.Second
+
+// Kill asks sshd to SIGKILL the process, ends its stdin, waits up to
+// KillGrace (or ctx) for it to exit and closes the channel. OpenSSH
+// refuses signals on root logins (no privilege separation after
+// authentication), so a process that must die with its channel has to
+// end at EOF on stdin, as `faultline agent --stdio` does; closing the
+// channel before it has exited would leave sshd waiting on it.
+func (p *Process) Kill(ctx context.Context) error {
 	_ = p.sess.Signal(ssh.SIGKILL) // best effort: see above
 	_ = p.stdin.Close()
-	if err := p.sess.Close(); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("host %s: close session: %w", p.host, err)
+	t := time.NewTimer(KillGrace)
+	defer t.Stop()
+	var err error
+	select {
+	case <-p.done:
+	case <-t.C:
+		err = fmt.Errorf("host %s: no exit status %s after EOF; channel closed", p.host, KillGrace)
+	case <-ctx.Done():
+		err = ctx.Err()
 	}
-	return nil
+	if cerr := p.sess.Close(); cerr != nil && !errors.Is(cerr, io.EOF) && err == nil {
+		err = fmt.Errorf("host %s: close session: %w", p.host, cerr)
+	}
+	return err
 }
 
 // Stderr is the last 8 KiB the process wrote to stderr.

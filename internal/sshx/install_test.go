@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -124,14 +125,21 @@ var _ = Describe("installing and running a binary over the connection", Ordered,
 	})
 
 	It("kills a running process that ends at the end of its input", func() {
-		p, err := c.Start(ctx, "/bin/cat")
+		in, err := c.Install(ctx, "/bin/cat", filepath.Join(GinkgoT().TempDir(), "kill"))
+		Expect(err).NotTo(HaveOccurred())
+		p, err := c.Start(ctx, in.Path)
 		Expect(err).NotTo(HaveOccurred())
 		go io.Copy(io.Discard, p) // the controller always reads what the agent says
 		_, err = p.Write([]byte("x"))
 		Expect(err).NotTo(HaveOccurred())
-		Consistently(p.Done(), "200ms").ShouldNot(BeClosed())
-		Expect(p.Kill()).To(Succeed())
-		Eventually(p.Done(), "3s").Should(BeClosed())
+		running := func() bool { return exec.Command("pgrep", "-f", in.Path).Run() == nil }
+		Eventually(running, "2s", "20ms").Should(BeTrue())
+		start := time.Now()
+		_ = p.Kill(ctx) // sshd may not report the exit of an EOF'd child in time; the process is what counts
+		Expect(time.Since(start)).To(BeNumerically("<", sshx.KillGrace+time.Second))
+		Eventually(running, "3s", "20ms").Should(BeFalse())
+		_, err = p.Write([]byte("y"))
+		Expect(err).To(HaveOccurred(), "the channel is closed")
 	})
 
 	It("shares one connection per host in a pool, and reports every failure at once", func() {
