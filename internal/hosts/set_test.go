@@ -53,3 +53,17 @@ var _ = Describe("hosts in an experiment", func() {
 		Expect(err).To(MatchError(ContainSubstring("host a (hosts.a): jump")))
 	})
 })
+
+var _ = Describe("loading an experiment's hosts", func() {
+	It("reads the inventory and resolves paths relative to the experiment", func() {
+		set, err := hosts.Load("testdata", "cluster.ini", hosts.Spec{KnownHosts: "kh"},
+			map[string]hosts.Spec{"hv-c": {Identity: "keys/c"}, "x": {Identity: "~/.ssh/x"}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(set.Defaults.KnownHosts).To(Equal("testdata/kh"))
+		Expect(set.Hosts["hv-c"].Identity).To(Equal("testdata/keys/c"))
+		Expect(set.Hosts["x"].Identity).To(Equal("~/.ssh/x"))
+		Expect(set.Groups["hypervisors"]).To(HaveLen(3))
+		_, err = hosts.Load("testdata", "missing.ini", hosts.Spec{}, nil)
+		Expect(err).To(MatchError(ContainSubstring("testdata/missing.ini")))
+	})
+})

@@ -18,10 +18,13 @@ import (
 // does there.
 type Client struct {
 	Target *Target
-	conn   *ssh.Client
-	jump   *Client
-	once   sync.Once
-	err    error
+	// HostKey is the verified host key's type and SHA-256 fingerprint,
+	// for plans and reports.
+	HostKey string
+	conn    *ssh.Client
+	jump    *Client
+	once    sync.Once
+	err     error
 }
 
 // SSH is the underlying connection.
@@ -61,7 +64,7 @@ func Dial(ctx context.Context, t *Target) (*Client, error) {
 		}
 		return nil, fmt.Errorf("host %s: connect %s%s: %w: %w", t.Name, t.Addr(), via(t), ErrUnreachable, err)
 	}
-	c, err := handshake(ctx, t, conn)
+	c, hostKey, err := handshake(ctx, t, conn)
 	if err != nil {
 		conn.Close()
 		if jump != nil {
@@ -69,7 +72,7 @@ func Dial(ctx context.Context, t *Target) (*Client, error) {
 		}
 		return nil, err
 	}
-	return &Client{Target: t, conn: c, jump: jump}, nil
+	return &Client{Target: t, HostKey: hostKey, conn: c, jump: jump}, nil
 }
 
 func via(t *Target) string {
@@ -82,15 +85,24 @@ func via(t *Target) string {
 	return ""
 }
 
-func handshake(ctx context.Context, t *Target, conn net.Conn) (*ssh.Client, error) {
+func handshake(ctx context.Context, t *Target, conn net.Conn) (*ssh.Client, string, error) {
 	check, algos, err := hostKeyCheck(t)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	keys, closeAgent, err := signers(t)
 	defer closeAgent()
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	var seen string
+	verify := check
+	check = func(addr string, remote net.Addr, key ssh.PublicKey) error {
+		err := verify(addr, remote, key)
+		if err == nil {
+			seen = key.Type() + " " + ssh.FingerprintSHA256(key)
+		}
+		return err
 	}
 	cfg := &ssh.ClientConfig{
 		User:              t.User,
@@ -111,21 +123,21 @@ func handshake(ctx context.Context, t *Target, conn net.Conn) (*ssh.Client, erro
 		var hk *HostKeyError
 		switch {
 		case errors.As(err, &hk):
-			return nil, hk
+			return nil, "", hk
 		case strings.Contains(err.Error(), "unable to authenticate"):
-			return nil, fmt.Errorf("host %s: %s@%s refused keys %v: %w", t.Name, t.User, t.Addr(),
+			return nil, "", fmt.Errorf("host %s: %s@%s refused keys %v: %w", t.Name, t.User, t.Addr(),
 				fingerprints(keys), ErrAuth)
 		case !stopped || ctx.Err() != nil || isTimeout(err):
-			return nil, fmt.Errorf("host %s: SSH handshake with %s%s timed out after %s: %w", t.Name, t.Addr(), via(t), t.timeout(), ErrUnreachable)
+			return nil, "", fmt.Errorf("host %s: SSH handshake with %s%s timed out after %s: %w", t.Name, t.Addr(), via(t), t.timeout(), ErrUnreachable)
 		}
-		return nil, fmt.Errorf("host %s: SSH handshake with %s%s: %w", t.Name, t.Addr(), via(t), err)
+		return nil, "", fmt.Errorf("host %s: SSH handshake with %s%s: %w", t.Name, t.Addr(), via(t), err)
 	}
 	if !stopped {
 		sc.Close()
-		return nil, fmt.Errorf("host %s: SSH handshake with %s: %w", t.Name, t.Addr(), ctx.Err())
+		return nil, "", fmt.Errorf("host %s: SSH handshake with %s: %w", t.Name, t.Addr(), ctx.Err())
 	}
 	conn.SetDeadline(time.Time{})
-	return ssh.NewClient(sc, chans, reqs), nil
+	return ssh.NewClient(sc, chans, reqs), seen, nil
 }
 
 func isTimeout(err error) bool {

@@ -38,6 +38,7 @@ var _ = Describe("dialing a host", Ordered, func() {
 		c, err := sshx.Dial(ctx, s.target(hvA))
 		Expect(err).NotTo(HaveOccurred())
 		defer c.Close()
+		Expect(c.HostKey).To(Equal("ssh-ed25519 " + ssh.FingerprintSHA256(hvA.hostPub)))
 		Expect(run(c, "cat /proc/net/dev")).To(ContainSubstring("eth0"), "the session runs in the host's namespace")
 		Expect(run(c, "id -u")).To(Equal("0\n"))
 	})

@@ -183,3 +183,46 @@ func hashRemote(sc *sftp.Client, p string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// Prune removes the other versions under dir ("" = DefaultAgentDir),
+// keeping the directory named keep (a SHA-256). It removes only entries
+// named like a SHA-256, and returns what it removed.
+func (c *Client) Prune(ctx context.Context, dir, keep string) ([]string, error) {
+	if dir == "" {
+		dir = DefaultAgentDir
+	}
+	sc, err := sftp.NewClient(c.conn)
+	if err != nil {
+		return nil, fmt.Errorf("host %s: sftp: %w", c.Target.Name, err)
+	}
+	defer sc.Close()
+	stop := context.AfterFunc(ctx, func() { sc.Close() })
+	defer stop()
+	entries, err := sc.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("host %s: prune %s: %w", c.Target.Name, dir, err)
+	}
+	var removed []string
+	for _, e := range entries {
+		if e.Name() == keep || !isSHA256(e.Name()) {
+			continue
+		}
+		p := path.Join(dir, e.Name())
+		if err := sc.RemoveAll(p); err != nil {
+			return removed, fmt.Errorf("host %s: prune %s: %w", c.Target.Name, p, err)
+		}
+		removed = append(removed, p)
+	}
+	return removed, nil
+}
+
+func isSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}

@@ -142,6 +142,19 @@ var _ = Describe("installing and running a binary over the connection", Ordered,
 		Expect(err).To(HaveOccurred(), "the channel is closed")
 	})
 
+	It("prunes other versions, keeping the one in use and anything not named by a hash", func() {
+		other := filepath.Join(dir, "0000000000000000000000000000000000000000000000000000000000000000")
+		Expect(os.MkdirAll(other, 0o700)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(other, "faultline"), []byte("old"), 0o700)).To(Succeed())
+		Expect(os.MkdirAll(filepath.Join(dir, "notes"), 0o700)).To(Succeed())
+		removed, err := c.Prune(ctx, dir, sum)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(removed).To(ConsistOf(other, ContainSubstring(dir+"/")), "the old version and the cat copy")
+		Expect(filepath.Join(dir, sum, "faultline")).To(BeAnExistingFile())
+		Expect(filepath.Join(dir, "notes")).To(BeADirectory())
+		Expect(other).NotTo(BeADirectory())
+	})
+
 	It("shares one connection per host in a pool, and reports every failure at once", func() {
 		targets := map[string]*sshx.Target{"hv-a": s.target(s.hosts[0])}
 		for _, n := range []string{"ghost-1", "ghost-2"} {

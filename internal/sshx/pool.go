@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sort"
 	"sync"
+
+	"github.com/faultline/faultline/internal/hosts"
 )
 
 // Pool holds one connection per host, dialed on first use and shared by
@@ -94,4 +96,9 @@ func (p *Pool) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// PoolFor is a pool over a host set, resolved with ssh config cfg.
+func PoolFor(set *hosts.Set, cfg *SSHConfig) *Pool {
+	return NewPool(func(name string) (*Target, error) { return Resolve(set, cfg, name) })
 }
