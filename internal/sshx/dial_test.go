@@ -146,4 +146,27 @@ var _ = Describe("dialing a host", Ordered, func() {
 		Expect(err).To(MatchError(sshx.ErrUnreachable))
 		Expect(err).To(MatchError(ContainSubstring("host mute: SSH handshake with 198.19.0.12:22 from netns " + s.mgmt + " timed out")))
 	})
+
+	It("notices a cut control link through keepalives and closes the connection", func() {
+		c, err := sshx.Dial(ctx, s.target(hvA))
+		Expect(err).NotTo(HaveOccurred())
+		defer c.Close()
+		kctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		kerr := make(chan error, 1)
+		go func() { kerr <- c.Keepalive(kctx, 100*time.Millisecond, 300*time.Millisecond) }()
+		Consistently(kerr, "400ms").ShouldNot(Receive(), "answers while the link is up")
+
+		setLink(hvA.ns, "eth0", false)
+		defer setLink(hvA.ns, "eth0", true)
+		cut := time.Now()
+		var got error
+		Eventually(kerr, "2s").Should(Receive(&got))
+		Expect(time.Since(cut)).To(BeNumerically("<", 600*time.Millisecond))
+		Expect(got).To(MatchError(sshx.ErrUnreachable))
+		Expect(got).To(MatchError(ContainSubstring("host hv-a: no keepalive answer within 300ms")))
+		waited := make(chan error, 1)
+		go func() { waited <- c.Wait() }()
+		Eventually(waited, "1s").Should(Receive())
+	})
 })
