@@ -112,7 +112,7 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 	It("injects nothing and exits 3 when the steady state does not hold", func() {
 		t := newMiniTopo()
 		exp := cutNIC(t, "3s", "")
-		exp.Probes["web"].HTTP.URL = "http://198.18.100.2:81/" // nothing listens there
+		exp.Probes["web"].With["url"] = "http://198.18.100.2:81/" // nothing listens there
 		plan, err := engine.NewPlan(exp, "e2e")
 		Expect(err).NotTo(HaveOccurred())
 		res := engine.Run(context.Background(), plan, engine.Options{OutDir: GinkgoT().TempDir(),

@@ -85,13 +85,14 @@ func NewPlan(exp *experiments.Experiment, runID string) (*Plan, error) {
 	}
 	for _, name := range names {
 		def := exp.Probes[name]
-		pr, err := probes.New(name, def)
+		d := def.Def(name)
+		pr, err := probes.New(d)
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("probe %s: %v", name, err))
 			continue
 		}
 		p.Probes = append(p.Probes, &PlannedProbe{Name: name, Def: def, Prober: pr,
-			Every: def.Interval(), Timeout: probes.Timeout(def)})
+			Every: d.Interval(), Timeout: probes.Timeout(d)})
 	}
 	seen := map[faults.Target]bool{}
 	for _, st := range exp.Steps {
@@ -181,6 +182,15 @@ func buildStep(st *experiments.Step, expName, runID string) (*PlannedStep, error
 func (p *Plan) Preflight(ctx context.Context) error {
 	var errs []string
 	p.Warnings = nil
+	// A probe that reads from a server (Prometheus) checks it is there
+	// and accepts the probe's query.
+	for _, pp := range p.Probes {
+		if pf, ok := pp.Prober.(probes.Preflighter); ok {
+			if err := pf.Preflight(ctx); err != nil {
+				errs = append(errs, fmt.Sprintf("%s: probe %s (%s): %v", p.Exp.File, pp.Name, pp.Def.Kind, err))
+			}
+		}
+	}
 	afterAction := false
 	for _, s := range p.Steps {
 		prevAction := afterAction

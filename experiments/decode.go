@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/faultline/faultline/probes"
 )
 
 // nodeBudget caps how many nodes one file may expand to: aliases can
@@ -253,8 +255,9 @@ func (d *decoder) keyText(k ast.Node) (string, bool) {
 
 // fieldInfo maps yaml names to struct field indexes.
 type fieldInfo struct {
-	index map[string]int
-	names []string
+	index  map[string]int
+	names  []string
+	inline int // index of an Inline field (a probe kind as a key of its own), or -1
 }
 
 var fieldCache sync.Map // reflect.Type → *fieldInfo
@@ -263,8 +266,12 @@ func yamlFields(t reflect.Type) *fieldInfo {
 	if fi, ok := fieldCache.Load(t); ok {
 		return fi.(*fieldInfo)
 	}
-	fi := &fieldInfo{index: map[string]int{}}
+	fi := &fieldInfo{index: map[string]int{}, inline: -1}
 	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Type == inlineType {
+			fi.inline = i
+			continue
+		}
 		name := yamlName(t.Field(i))
 		if name == "" {
 			continue
@@ -305,8 +312,18 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) {
 		}
 		seen[e.key] = kp
 		idx, ok := fi.index[e.key]
+		if !ok && fi.inline >= 0 && isProbeKind(e.key) {
+			d.keyPos[fp] = kp
+			d.pos[fp] = d.valuePos(e)
+			d.decodeInline(e, fp, v.Field(fi.inline).Addr().Interface().(*Inline), path)
+			continue
+		}
 		if !ok {
-			d.errorAt(kp, fp, "unknown field %q (known: %s)", e.key, strings.Join(fi.names, ", "))
+			known := fi.names
+			if fi.inline >= 0 {
+				known = append(append([]string(nil), known...), probes.Names()...)
+			}
+			d.errorAt(kp, fp, "unknown field %q (known: %s)", e.key, strings.Join(known, ", "))
 			continue
 		}
 		d.keyPos[fp] = kp

@@ -53,6 +53,7 @@ func Parse(file string, data []byte) (exp *Experiment, err error) {
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
+	e.addAbortProbes()
 	return e, nil
 }
 

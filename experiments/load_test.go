@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/probes"
 )
 
 const example = "testdata/kill-server-a.yaml"
@@ -26,19 +27,23 @@ var _ = Describe("Load", func() {
 		Expect(e.ProbeOrder).To(Equal([]string{"web", "replicas", "db", "quorum", "both-hold-vip"}))
 
 		web := e.Probes["web"]
-		Expect(web.Kind()).To(Equal("http"))
-		Expect(web.HTTP.URL).To(Equal("http://198.18.10.100/"))
-		Expect(web.HTTP.Status).To(Equal(200))
-		Expect(web.HTTP.Timeout.D()).To(Equal(150 * time.Millisecond))
+		Expect(web.Kind).To(Equal("http"))
+		Expect(web.With).To(HaveKeyWithValue("url", "http://198.18.10.100/"))
+		Expect(web.With).To(HaveKeyWithValue("status", BeNumerically("==", 200)))
+		Expect(web.With).To(HaveKeyWithValue("timeout", "150ms"))
+		Expect(probes.Timeout(web.Def("web"))).To(Equal(150 * time.Millisecond))
 		Expect(web.Interval()).To(Equal(20 * time.Millisecond))
 		Expect(web.Netns).To(Equal("client"))
 
-		Expect(e.Probes["replicas"].Libvirt.URIs).To(HaveLen(2))
-		Expect(e.Probes["replicas"].Libvirt.Domains).To(Equal("web-*"))
-		Expect(e.Probes["both-hold-vip"].Libvirt.SplitBrain).To(BeTrue())
-		Expect(e.Probes["db"].TCP.Address).To(Equal("198.18.10.100:5432"))
+		Expect(e.Probes["replicas"].Kind).To(Equal("libvirt"))
+		Expect(e.Probes["replicas"].With["uris"]).To(HaveLen(2))
+		Expect(e.Probes["replicas"].With).To(HaveKeyWithValue("domains", "web-*"))
+		Expect(e.Probes["both-hold-vip"].With).To(HaveKeyWithValue("splitBrain", true))
+		Expect(e.Probes["db"].Kind).To(Equal("tcp"))
+		Expect(e.Probes["db"].With).To(HaveKeyWithValue("address", "198.18.10.100:5432"))
 		Expect(e.Probes["db"].Interval()).To(Equal(experiments.DefaultEvery), "every defaults to 100ms")
-		q := e.Probes["quorum"].Exec
+		var q probes.ExecParams
+		Expect(probes.DecodeParams(e.Probes["quorum"].Def("quorum").Params, &q)).To(Succeed())
 		Expect(q.Command).To(Equal([]string{"etcdctl", "endpoint", "health"}))
 		Expect(q.ExpectExit).NotTo(BeNil())
 		Expect(*q.ExpectExit).To(Equal(0))
@@ -109,7 +114,7 @@ observe: 0
 `
 		e, err := experiments.Parse("anchors.yaml", []byte(src))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(e.Probes["b"].Libvirt.URIs).To(Equal([]string{"test:///default"}))
+		Expect(e.Probes["b"].With).To(HaveKeyWithValue("uris", []any{"test:///default"}))
 		Expect(e.Steps[0].At.D()).To(BeZero())
 		Expect(e.Steps[1].With).To(HaveKeyWithValue("count", BeNumerically("==", 3)))
 		Expect(e.Steps[1].RevertAuto()).To(BeFalse())

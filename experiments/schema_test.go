@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/probes"
 )
 
 type jsonObject = map[string]any
@@ -39,12 +40,29 @@ func resolve(root, s jsonObject) jsonObject {
 	}
 }
 
-// yamlFieldNames lists the fields of a struct as files spell them.
+// fieldName is a field as files spell it: its yaml tag, or for a probe
+// kind's parameters (which arrive as JSON) its json tag.
+func fieldName(f reflect.StructField) string {
+	tag := f.Tag.Get("yaml")
+	if tag == "" {
+		tag = f.Tag.Get("json")
+	}
+	name, _, _ := strings.Cut(tag, ",")
+	if name == "-" {
+		return ""
+	}
+	return name
+}
+
+// yamlFieldNames lists the fields of a struct as files spell them; a
+// struct holding a probe kind (Inline) has each registered kind as a field.
 func yamlFieldNames(t reflect.Type) []string {
 	var names []string
 	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-		if name != "-" && name != "" {
+		if t.Field(i).Type == inlineType {
+			names = append(names, probes.Names()...)
+		}
+		if name := fieldName(t.Field(i)); name != "" {
 			names = append(names, name)
 		}
 	}
@@ -52,7 +70,11 @@ func yamlFieldNames(t reflect.Type) []string {
 	return names
 }
 
-var durationType = reflect.TypeOf(experiments.Duration(0))
+var (
+	durationType      = reflect.TypeOf(experiments.Duration(0))
+	probeDurationType = reflect.TypeOf(probes.Duration(0))
+	inlineType        = reflect.TypeOf(experiments.Inline{})
+)
 
 // matchType checks that schema s describes Go type t at path, down to every
 // yaml-tagged field of every struct reachable from it.
@@ -61,7 +83,7 @@ func matchType(root, s jsonObject, t reflect.Type, path string) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == durationType {
+	if t == durationType || t == probeDurationType {
 		Expect(s["$ref"]).To(Equal("#/$defs/duration"), "%s: a Duration must use the duration definition", path)
 		return
 	}
@@ -74,8 +96,16 @@ func matchType(root, s jsonObject, t reflect.Type, path string) {
 		Expect(ok).To(BeTrue(), "%s: properties", path)
 		Expect(sortedKeysOf(props)).To(Equal(yamlFieldNames(t)), "%s: schema properties against the yaml fields of %s", path, t)
 		for i := 0; i < t.NumField(); i++ {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-			if name == "-" || name == "" {
+			if t.Field(i).Type == inlineType {
+				// Each probe kind, against the parameter struct it registered.
+				for _, kind := range probes.Names() {
+					k, _ := probes.Lookup(kind)
+					matchType(root, props[kind].(jsonObject), reflect.TypeOf(k.Params), path+"."+kind)
+				}
+				continue
+			}
+			name := fieldName(t.Field(i))
+			if name == "" {
 				continue
 			}
 			prop, ok := props[name].(jsonObject)
@@ -117,7 +147,11 @@ func matchType(root, s jsonObject, t reflect.Type, path string) {
 			return
 		}
 		Expect(r["type"]).To(Equal("string"), "%s: type", path)
-	case reflect.Int:
+	case reflect.Int, reflect.Float64:
+		if t.Kind() == reflect.Float64 {
+			Expect(r["type"]).To(Equal("number"), "%s: type", path)
+			return
+		}
 		if r["const"] != nil {
 			return
 		}

@@ -5,7 +5,11 @@
 package experiments
 
 import (
+	"encoding/json"
+	"strconv"
 	"time"
+
+	"github.com/faultline/faultline/probes"
 )
 
 // Experiment is one experiment file, version 1 (DESIGN.md is normative).
@@ -28,68 +32,41 @@ type Experiment struct {
 	ProbeOrder []string `yaml:"-" json:"probeOrder,omitempty"`
 }
 
-// Probe is one named probe. Exactly one of the kind fields is set.
+// Probe is one named probe: one probe kind, written as a key of its own
+// (`http: {...}`), plus how often and where it runs.
 type Probe struct {
-	HTTP    *HTTPProbe    `yaml:"http,omitempty" json:"http,omitempty"`
-	TCP     *TCPProbe     `yaml:"tcp,omitempty" json:"tcp,omitempty"`
-	Exec    *ExecProbe    `yaml:"exec,omitempty" json:"exec,omitempty"`
-	Libvirt *LibvirtProbe `yaml:"libvirt,omitempty" json:"libvirt,omitempty"`
-	Every   Duration      `yaml:"every,omitempty" json:"every,omitempty"` // default 100ms, minimum 1ms
-	Netns   string        `yaml:"netns,omitempty" json:"netns,omitempty"`
+	Inline `yaml:",inline"`
+	Every  Duration `yaml:"every,omitempty" json:"every,omitempty"` // default: the kind's (100ms for most); minimum 1ms
+	Netns  string   `yaml:"netns,omitempty" json:"netns,omitempty"`
 }
 
-// DefaultEvery is the sampling interval of a probe that sets none.
-const DefaultEvery = 100 * time.Millisecond
+// Inline is a probe kind as an experiment writes it: the key that names a
+// kind registered in probes (http, tcp, exec, libvirt, prometheus...) and
+// its parameters, which the kind itself checks.
+type Inline struct {
+	Kind string         `yaml:"-" json:"-"`
+	With map[string]any `yaml:"-" json:"-"`
+}
 
-// Interval is the probe's sampling interval with the default applied.
-func (p *Probe) Interval() time.Duration {
-	if p.Every.D() <= 0 {
-		return DefaultEvery
+// DefaultEvery is the sampling interval of a probe that sets none (kinds
+// may name their own, e.g. prometheus 5s).
+const DefaultEvery = probes.DefaultEvery
+
+// Def is the probe as the probes registry takes it.
+func (p *Probe) Def(name string) probes.Def {
+	return inlineDef(name, p.Inline, p.Every, p.Netns)
+}
+
+func inlineDef(name string, in Inline, every Duration, netns string) probes.Def {
+	params, err := json.Marshal(in.With)
+	if err != nil || in.With == nil {
+		params = []byte("{}")
 	}
-	return p.Every.D()
+	return probes.Def{Name: name, Kind: in.Kind, Params: params, Every: every.D(), Netns: netns}
 }
 
-// Kind names the probe kind that is set ("http", "tcp", "exec", "libvirt").
-func (p *Probe) Kind() string {
-	switch {
-	case p.HTTP != nil:
-		return "http"
-	case p.TCP != nil:
-		return "tcp"
-	case p.Exec != nil:
-		return "exec"
-	case p.Libvirt != nil:
-		return "libvirt"
-	}
-	return ""
-}
-
-type HTTPProbe struct {
-	URL     string   `yaml:"url" json:"url"`
-	Status  int      `yaml:"status,omitempty" json:"status,omitempty"` // default 200
-	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
-}
-
-type TCPProbe struct {
-	Address string   `yaml:"address" json:"address"`
-	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
-}
-
-type ExecProbe struct {
-	Command    []string `yaml:"command" json:"command"`
-	ExpectExit *int     `yaml:"expectExit,omitempty" json:"expectExit,omitempty"` // default 0
-	Timeout    Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
-}
-
-// LibvirtProbe counts domains matching a glob in a state across URIs.
-// SplitBrain makes a sample fail when one domain runs on two hypervisors.
-type LibvirtProbe struct {
-	URIs       []string `yaml:"uris" json:"uris"`
-	Domains    string   `yaml:"domains" json:"domains"`
-	State      string   `yaml:"state,omitempty" json:"state,omitempty"` // default running
-	SplitBrain bool     `yaml:"splitBrain,omitempty" json:"splitBrain,omitempty"`
-	Timeout    Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
-}
+// Interval is the probe's sampling interval with its kind's default applied.
+func (p *Probe) Interval() time.Duration { return p.Def("").Interval() }
 
 // SteadyState must hold before the first step and after the end.
 type SteadyState struct {
@@ -142,13 +119,23 @@ type Verify struct {
 // Latency bounds percentiles: keys p50, p90, p95, p99, p99.9, max; values "< 200ms".
 type Latency map[string]string
 
-// AbortWhen is a stop condition.
+// AbortWhen is a stop condition over a named probe, or over a probe kind
+// written inline (`prometheus: {url, query}`), which Load turns into a
+// probe of its own named AbortProbeName(i).
 type AbortWhen struct {
-	Probe             string    `yaml:"probe" json:"probe"`
+	Inline            `yaml:",inline"`
+	Probe             string    `yaml:"probe,omitempty" json:"probe"`
 	OutageLongerThan  *Duration `yaml:"outageLongerThan,omitempty" json:"outageLongerThan,omitempty"`
 	AvailabilityBelow string    `yaml:"availabilityBelow,omitempty" json:"availabilityBelow,omitempty"` // "90%"
 	Window            *Duration `yaml:"window,omitempty" json:"window,omitempty"`                       // default 10s
+	// For: abort once the probe has been ok (the condition true) this long.
+	For *Duration `yaml:"for,omitempty" json:"for,omitempty"`
+	// Every samples an inline condition; default its kind's.
+	Every Duration `yaml:"every,omitempty" json:"every,omitempty"`
 }
+
+// AbortProbeName names the probe Load makes of abortWhen[i]'s inline condition.
+func AbortProbeName(i int) string { return "abortWhen[" + strconv.Itoa(i) + "]" }
 
 type Safety struct {
 	MaxTargets   int      `yaml:"maxTargets,omitempty" json:"maxTargets,omitempty"`

@@ -15,6 +15,9 @@ func (e *Experiment) Validate() error {
 	errs := &ErrorList{}
 	v := &validator{file: e.File, errs: errs, exp: e}
 	v.run()
+	if errs.err() == nil {
+		e.addAbortProbes()
+	}
 	return errs.err()
 }
 
@@ -202,14 +205,15 @@ func (v *validator) steadyState(i int, s SteadyState) {
 
 func (v *validator) abortWhen(i int, a AbortWhen) {
 	p := fmt.Sprintf("abortWhen[%d]", i)
-	v.probeRef(p+".probe", a.Probe)
+	v.abortTarget(p, i, a)
 	outage := v.written(p+".outageLongerThan", a.OutageLongerThan != nil)
 	below := v.written(p+".availabilityBelow", a.AvailabilityBelow != "")
-	switch {
-	case outage && below:
-		v.errf(p+".availabilityBelow", "set only one of outageLongerThan, availabilityBelow")
-	case !outage && !below:
-		v.errf(p, "set one of outageLongerThan, availabilityBelow")
+	held := v.abortFor(p, a)
+	switch n := btoi(outage) + btoi(below) + btoi(held); {
+	case n > 1:
+		v.errf(p+".availabilityBelow", "set only one of outageLongerThan, availabilityBelow, for")
+	case n == 0:
+		v.errf(p, "set one of outageLongerThan, availabilityBelow, for")
 	}
 	if below {
 		if _, err := ParsePercent(a.AvailabilityBelow); err != nil {

@@ -1,14 +1,13 @@
 package experiments
 
 import (
-	"net"
-	"net/url"
-	"path"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/faultline/faultline/nsutil/nsname"
+	"github.com/faultline/faultline/probes"
 )
 
 func (v *validator) probes() {
@@ -19,7 +18,7 @@ func (v *validator) probes() {
 			v.keyErrf(fp, "a probe needs a name")
 		}
 		if p == nil {
-			v.keyErrf(fp, "empty probe: set one of http, tcp, exec, libvirt")
+			v.keyErrf(fp, "empty probe: set one of %s", strings.Join(probes.Names(), ", "))
 			continue
 		}
 		v.probe(fp, p)
@@ -27,94 +26,104 @@ func (v *validator) probes() {
 }
 
 func (v *validator) probe(fp string, p *Probe) {
-	var set []string
-	for _, k := range []struct {
-		name string
-		on   bool
-	}{{"http", p.HTTP != nil}, {"tcp", p.TCP != nil}, {"exec", p.Exec != nil}, {"libvirt", p.Libvirt != nil}} {
-		if v.written(fp+"."+k.name, k.on) {
-			set = append(set, k.name)
-		}
+	k, ok := v.inline(fp, p.Inline)
+	min := probes.MinEvery
+	if ok && k.MinEvery > min {
+		min = k.MinEvery
 	}
-	switch len(set) {
-	case 0:
-		v.keyErrf(fp, "set one probe kind: http, tcp, exec or libvirt")
-	case 1:
-	default:
-		v.errf(fp+"."+set[1], "set only one probe kind, got %s", strings.Join(set, " and "))
-	}
-	if p.HTTP != nil {
-		v.httpProbe(fp+".http", p.HTTP)
-	}
-	if p.TCP != nil {
-		v.tcpProbe(fp+".tcp", p.TCP)
-	}
-	if p.Exec != nil {
-		v.execProbe(fp+".exec", p.Exec)
-	}
-	if p.Libvirt != nil {
-		v.libvirtProbe(fp+".libvirt", p.Libvirt)
-	}
-	v.checkDurationAtLeast(fp+".every", p.Every, time.Millisecond)
-	if v.written(fp+".netns", p.Netns != "") {
-		if err := nsname.Validate(p.Netns); err != nil {
-			v.errf(fp+".netns", "%v", err)
+	v.checkDurationAtLeast(fp+".every", p.Every, min)
+	v.netns(fp+".netns", p.Netns)
+}
+
+func (v *validator) netns(path, ns string) {
+	if v.written(path, ns != "") {
+		if err := nsname.Validate(ns); err != nil {
+			v.errf(path, "%v", err)
 		}
 	}
 }
 
-func (v *validator) httpProbe(fp string, h *HTTPProbe) {
-	if !v.written(fp+".url", h.URL != "") {
-		v.errf(fp+".url", "missing: the URL to request")
-	} else if u, err := url.Parse(h.URL); err != nil {
-		v.errf(fp+".url", "bad URL %q: %v", h.URL, err)
-	} else if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		v.errf(fp+".url", "bad URL %q: want http://host/... or https://host/...", h.URL)
+// inline checks a probe kind written as a key of its own: the kind is
+// registered, and its constructor (which touches nothing) accepts the
+// parameters. Its errors point at the parameter they name.
+func (v *validator) inline(fp string, in Inline) (probes.Kind, bool) {
+	if in.Kind == "" {
+		v.keyErrf(fp, "set one probe kind: %s", strings.Join(probes.Names(), ", "))
+		return probes.Kind{}, false
 	}
-	if v.written(fp+".status", h.Status != 0) && (h.Status < 100 || h.Status > 599) {
-		v.errf(fp+".status", "bad HTTP status %d: want 100 to 599", h.Status)
+	kp := fp + "." + in.Kind
+	k, ok := probes.Lookup(in.Kind)
+	if !ok {
+		v.keyErrf(kp, "unknown probe kind %q (known: %s)", in.Kind, strings.Join(probes.Names(), ", "))
+		return k, false
 	}
+	if v.failed(kp) {
+		return k, true
+	}
+	if err := newProber(k, inlineDef("", in, 0, "")); err != nil {
+		var pe *probes.ParamError
+		switch {
+		case errors.As(err, &pe) && pe.Param != "" && pe.Unknown:
+			v.keyErrf(kp+"."+pe.Param, "%s", pe.Msg)
+		case errors.As(err, &pe) && pe.Param != "":
+			v.errf(kp+"."+pe.Param, "%s", pe.Msg)
+		case errors.As(err, &pe):
+			v.errf(kp, "%s", pe.Msg)
+		default:
+			v.errf(kp, "%v", err)
+		}
+	}
+	return k, true
 }
 
-func (v *validator) tcpProbe(fp string, t *TCPProbe) {
-	if !v.written(fp+".address", t.Address != "") {
-		v.errf(fp+".address", "missing: host:port to connect to")
+// newProber calls the kind's constructor, turning a panic in it into an error.
+func newProber(k probes.Kind, d probes.Def) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s rejected its parameters: %v", k.Name, r)
+		}
+	}()
+	_, err = k.New(d)
+	return err
+}
+
+// abortTarget checks what abortWhen[i] watches: a probe by name, or a
+// probe kind written inline (which Load names AbortProbeName(i)).
+func (v *validator) abortTarget(p string, i int, a AbortWhen) {
+	if a.Kind == "" {
+		v.probeRef(p+".probe", a.Probe)
+		if v.written(p+".every", a.Every != 0) {
+			v.errf(p+".every", "only with a probe kind written here (e.g. prometheus: {url, query})")
+		}
 		return
 	}
-	host, port, err := net.SplitHostPort(t.Address)
-	if err != nil {
-		v.errf(fp+".address", "bad address %q: want host:port", t.Address)
-		return
+	if v.written(p+".probe", a.Probe != "") && a.Probe != AbortProbeName(i) {
+		v.errf(p+".probe", "set only one of probe and a probe kind (%s)", a.Kind)
 	}
-	n, perr := strconv.Atoi(port)
-	if host == "" || perr != nil || n < 1 || n > 65535 {
-		v.errf(fp+".address", "bad address %q: want host:port with a port from 1 to 65535", t.Address)
+	k, ok := v.inline(p, a.Inline)
+	min := probes.MinEvery
+	if ok && k.MinEvery > min {
+		min = k.MinEvery
 	}
-}
-
-func (v *validator) execProbe(fp string, x *ExecProbe) {
-	if len(x.Command) == 0 || x.Command[0] == "" {
-		v.errf(fp+".command", "missing: the program and its arguments, e.g. [\"etcdctl\", \"endpoint\", \"health\"]")
-	}
-	if x.ExpectExit != nil && (*x.ExpectExit < 0 || *x.ExpectExit > 255) {
-		v.errf(fp+".expectExit", "bad exit status %d: want 0 to 255", *x.ExpectExit)
-	}
-}
-
-func (v *validator) libvirtProbe(fp string, l *LibvirtProbe) {
-	if len(l.URIs) == 0 {
-		v.errf(fp+".uris", "missing: the libvirt connection URIs to count domains on")
-	}
-	for i, u := range l.URIs {
-		if strings.TrimSpace(u) == "" {
-			v.errf(joinIndex(fp+".uris", i), "empty URI")
-		}
-	}
-	if !v.written(fp+".domains", l.Domains != "") {
-		v.errf(fp+".domains", "missing: a domain name or glob, e.g. web-*")
-	} else if _, err := path.Match(l.Domains, ""); err != nil {
-		v.errf(fp+".domains", "bad glob %q: %v", l.Domains, err)
-	}
+	v.checkDurationAtLeast(p+".every", a.Every, min)
 }
 
 func joinIndex(p string, i int) string { return p + "[" + strconv.Itoa(i) + "]" }
+
+// abortFor checks `for` (abort once the condition has held this long).
+func (v *validator) abortFor(p string, a AbortWhen) bool {
+	if !v.written(p+".for", a.For != nil) {
+		return false
+	}
+	if a.For != nil && a.For.D() <= 0 {
+		v.errf(p+".for", "must be longer than 0: how long the condition must hold, e.g. 30s")
+	}
+	return true
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -73,6 +73,10 @@ type Kind struct {
 	Name string
 	// Doc is one line for `faultline plan` and the README.
 	Doc string
+	// Params, when set, is a zero value of the kind's `with` struct: its
+	// json tags (and doc, required, enum, min, max, pattern tags) make the
+	// kind's part of the JSON Schema. Nil: `with` is described as free-form.
+	Params any
 	// NewFault builds a fault from its `with` parameters (JSON); nil for actions.
 	// It validates parameters only, touching nothing.
 	NewFault func(params json.RawMessage) (Fault, error)

@@ -63,6 +63,9 @@ type Require struct {
 	experiments.Probe `yaml:",inline"`
 	For               experiments.Duration `yaml:"for"`
 	Within            experiments.Duration `yaml:"within,omitempty"`
+	// unknown lists keys that are neither a field nor a probe kind
+	// (requires.go decodes the probe kind, which is a key of its own).
+	unknown []string
 }
 
 // Notify says where to report each game day.

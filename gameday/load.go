@@ -1,11 +1,13 @@
 package gameday
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -109,10 +111,18 @@ func Parse(path string, data []byte) (*GameDay, error) {
 		if r.For.D() <= 0 {
 			bad(pos.errorf(field, "for: want a duration > 0 the probe must be ok continuously"))
 		}
-		if n := kindsSet(&r.Probe); n != 1 {
-			bad(pos.errorf(field, "want exactly one probe kind (http, tcp, exec, libvirt), got %d", n))
-		} else if _, err := probes.NewSpec(r.Name, &r.Probe); err != nil {
-			bad(pos.errorf(field, "%v", err))
+		for _, k := range r.unknown {
+			bad(keyErrorf(pos, field+"."+k, "unknown field %q (known: name, for, within, every, netns, %s)", k, strings.Join(probes.Names(), ", ")))
+		}
+		if r.Kind == "" {
+			bad(pos.errorf(field, "want exactly one probe kind (%s)", strings.Join(probes.Names(), ", ")))
+		} else if _, err := probes.NewSpec(r.Probe.Def(r.Name)); err != nil {
+			var pe *probes.ParamError
+			if errors.As(err, &pe) && pe.Param != "" {
+				bad(pos.errorf(field+"."+r.Kind+"."+pe.Param, "%s", pe.Msg))
+			} else {
+				bad(pos.errorf(field, "%v", err))
+			}
 		}
 	}
 	if f.Schedule != "" {
@@ -165,18 +175,19 @@ func withoutBadCooldown(pos *positions, data []byte) (ast.Node, *experiments.Fie
 	return nil, nil
 }
 
-func errList(e experiments.FieldError) error {
-	return &experiments.ErrorList{Errors: []experiments.FieldError{e}}
-}
-
-func kindsSet(p *experiments.Probe) int {
-	n := 0
-	for _, set := range []bool{p.HTTP != nil, p.TCP != nil, p.Exec != nil, p.Libvirt != nil} {
-		if set {
-			n++
+// keyErrorf is errorf at a field's key, where an unknown field is reported.
+func keyErrorf(p *positions, path, format string, args ...any) experiments.FieldError {
+	fe := p.errorf(path, format, args...)
+	for _, pl := range p.places {
+		if pl.path == path && (pl.line < fe.Line || pl.line == fe.Line && pl.column < fe.Column) {
+			fe.Line, fe.Column = pl.line, pl.column
 		}
 	}
-	return n
+	return fe
+}
+
+func errList(e experiments.FieldError) error {
+	return &experiments.ErrorList{Errors: []experiments.FieldError{e}}
 }
 
 // resolveEntry expands an entry's path or glob (relative to the game-day

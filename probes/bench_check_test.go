@@ -6,7 +6,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/nsutil"
 	"github.com/faultline/faultline/probes"
 )
@@ -44,7 +43,7 @@ func BenchmarkTCPCheck(b *testing.B) {
 				_ = c.Close()
 			}
 		}()
-		p, err := probes.New("db", &experiments.Probe{TCP: &experiments.TCPProbe{Address: l.Addr().String()}, Netns: netns})
+		p, err := probes.New(def("tcp", probes.TCPParams{Address: l.Addr().String()}, 0, netns))
 		if err != nil {
 			b.Fatal(err)
 		}

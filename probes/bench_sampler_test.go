@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/probes"
 )
 
@@ -36,11 +35,7 @@ func benchOutage(b *testing.B, every, outage time.Duration) {
 	benchJoin(b, client, server)
 	serverLink := benchServe(b, server)
 
-	spec, err := probes.NewSpec("web", &experiments.Probe{
-		HTTP:  &experiments.HTTPProbe{URL: "http://198.18.0.2:8080/"},
-		Every: experiments.Duration(every),
-		Netns: client,
-	})
+	spec, err := probes.NewSpec(named(def("http", probes.HTTPParams{URL: "http://198.18.0.2:8080/"}, every, client), "web"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,11 +12,25 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/nsutil"
 )
 
-func init() { RegisterKind("exec", newExec) }
+func init() {
+	Register(Kind{
+		Name:   "exec",
+		Doc:    "run a command (no shell); ok = exit status equals expectExit, value = the first number on stdout",
+		Value:  ValueNumber,
+		Params: ExecParams{},
+		New:    newExec,
+	})
+}
+
+// ExecParams are the parameters of an exec probe.
+type ExecParams struct {
+	Command    []string `json:"command" required:"true" minItems:"1" doc:"The program and its arguments."`
+	ExpectExit *int     `json:"expectExit,omitempty" min:"0" max:"255" doc:"Exit status meaning ok; default 0."`
+	Timeout    Duration `json:"timeout,omitempty" doc:"Per check; default the interval."`
+}
 
 const (
 	// outputLimit caps what is kept of a command's stdout and stderr.
@@ -32,33 +46,48 @@ const (
 // equals expectExit; value = the first number printed on stdout (0 when
 // none); detail = trimmed stderr (or stdout) when the check fails.
 type execProber struct {
-	argv       []string
+	command    []string
+	argv       []string // command with its program resolved on PATH, at preflight or first check
 	expectExit int
 	timeout    time.Duration
 	netns      string
 }
 
-func newExec(name string, p *experiments.Probe) (Prober, error) {
-	e := p.Exec
-	if len(e.Command) == 0 || e.Command[0] == "" {
-		return nil, fmt.Errorf("probe %s: exec needs a command", name)
+func newExec(d Def) (Prober, error) {
+	var e ExecParams
+	if err := DecodeParams(d.Params, &e); err != nil {
+		return nil, err
 	}
-	path, err := exec.LookPath(e.Command[0])
-	if err != nil {
-		return nil, fmt.Errorf("probe %s: exec: %w", name, err)
+	if len(e.Command) == 0 || e.Command[0] == "" {
+		return nil, Errorf("command", "missing: the program and its arguments, e.g. [\"etcdctl\", \"endpoint\", \"health\"]")
 	}
 	expect := 0
 	if e.ExpectExit != nil {
 		expect = *e.ExpectExit
 	}
 	if expect < 0 || expect > 255 {
-		return nil, fmt.Errorf("probe %s: exec expectExit %d: want 0..255", name, expect)
+		return nil, Errorf("expectExit", "bad exit status %d: want 0 to 255", expect)
 	}
-	argv := append([]string{path}, e.Command[1:]...)
-	return &execProber{argv: argv, expectExit: expect, timeout: Timeout(p), netns: p.Netns}, nil
+	return &execProber{command: e.Command, expectExit: expect, timeout: Timeout(d), netns: d.Netns}, nil
+}
+
+// Preflight resolves the program on PATH: a command that is not there
+// stops the run before anything is injected.
+func (e *execProber) Preflight(context.Context) error {
+	path, err := exec.LookPath(e.command[0])
+	if err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
+	e.argv = append([]string{path}, e.command[1:]...)
+	return nil
 }
 
 func (e *execProber) Check(ctx context.Context) Sample {
+	if e.argv == nil {
+		if err := e.Preflight(ctx); err != nil {
+			return Sample{Detail: err.Error()}
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	var stdout, stderr capWriter

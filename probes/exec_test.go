@@ -7,7 +7,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/nsutil"
 	"github.com/faultline/faultline/probes"
 
@@ -15,8 +14,8 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-func execProbe(argv []string, expect *int, netns string) *experiments.Probe {
-	return &experiments.Probe{Exec: &experiments.ExecProbe{Command: argv, ExpectExit: expect, Timeout: ms(2000)}, Netns: netns}
+func execProbe(argv []string, expect *int, netns string) probes.Def {
+	return def("exec", probes.ExecParams{Command: argv, ExpectExit: expect, Timeout: ms(2000)}, 0, netns)
 }
 
 func intp(i int) *int { return &i }
@@ -63,7 +62,7 @@ var _ = Describe("exec probe", func() {
 	})
 
 	It("kills the command at its timeout", func() {
-		p := &experiments.Probe{Exec: &experiments.ExecProbe{Command: []string{"sleep", "5"}, Timeout: ms(100)}}
+		p := def("exec", probes.ExecParams{Command: []string{"sleep", "5"}, Timeout: ms(100)}, 0, "")
 		start := time.Now()
 		s := newProber(p).Check(context.Background())
 		Expect(time.Since(start)).To(BeNumerically("<", 400*time.Millisecond))
@@ -73,18 +72,19 @@ var _ = Describe("exec probe", func() {
 
 	It("kills what the command started when it times out", func() {
 		// The grandchild holds stdout open; the whole group must die.
-		p := &experiments.Probe{Exec: &experiments.ExecProbe{Command: []string{"sh", "-c", "sleep 5 & sleep 5"}, Timeout: ms(100)}}
+		p := def("exec", probes.ExecParams{Command: []string{"sh", "-c", "sleep 5 & sleep 5"}, Timeout: ms(100)}, 0, "")
 		start := time.Now()
 		s := newProber(p).Check(context.Background())
 		Expect(time.Since(start)).To(BeNumerically("<", 400*time.Millisecond))
 		Expect(s.OK).To(BeFalse())
 	})
 
-	It("refuses a command that is not installed", func() {
-		_, err := probes.New("t", execProbe([]string{"fl-no-such-command"}, nil, ""))
-		Expect(err).To(HaveOccurred())
-		_, err = probes.New("t", execProbe(nil, nil, ""))
-		Expect(err).To(HaveOccurred())
+	It("refuses a command that is not installed at preflight, and no command at all when built", func() {
+		p, err := probes.New(execProbe([]string{"fl-no-such-command"}, nil, ""))
+		Expect(err).NotTo(HaveOccurred(), "a file naming a command is valid on a machine without it")
+		Expect(p.(probes.Preflighter).Preflight(context.Background())).To(MatchError(ContainSubstring("fl-no-such-command")))
+		_, err = probes.New(execProbe(nil, nil, ""))
+		Expect(err).To(MatchError(ContainSubstring("command: missing")))
 	})
 
 	It("runs the command inside its namespace", func() {

@@ -8,11 +8,24 @@ import (
 	"net/http"
 	"net/url"
 	"time"
-
-	"github.com/faultline/faultline/experiments"
 )
 
-func init() { RegisterKind("http", newHTTP) }
+func init() {
+	Register(Kind{
+		Name:   "http",
+		Doc:    "GET a URL; ok = the expected status, value = the status",
+		Value:  ValueStatus,
+		Params: HTTPParams{},
+		New:    newHTTP,
+	})
+}
+
+// HTTPParams are the parameters of an http probe.
+type HTTPParams struct {
+	URL     string   `json:"url" required:"true" pattern:"^https?://" doc:"The URL to GET."`
+	Status  int      `json:"status,omitempty" min:"100" max:"599" doc:"Expected status; default 200."`
+	Timeout Duration `json:"timeout,omitempty" doc:"Per check; default the interval."`
+}
 
 // drainLimit is how much of a body is read to keep its connection
 // reusable; a longer body costs a reconnect instead.
@@ -28,25 +41,31 @@ type httpProber struct {
 	client  *http.Client
 }
 
-func newHTTP(name string, p *experiments.Probe) (Prober, error) {
-	h := p.HTTP
+func newHTTP(d Def) (Prober, error) {
+	var h HTTPParams
+	if err := DecodeParams(d.Params, &h); err != nil {
+		return nil, err
+	}
+	if h.URL == "" {
+		return nil, Errorf("url", "missing: the URL to request")
+	}
 	u, err := url.Parse(h.URL)
 	if err != nil {
-		return nil, fmt.Errorf("probe %s: http url: %w", name, err)
+		return nil, Errorf("url", "bad URL %q: %v", h.URL, err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("probe %s: http url %q: want http:// or https:// with a host", name, h.URL)
+		return nil, Errorf("url", "bad URL %q: want http://host/... or https://host/...", h.URL)
 	}
 	status := h.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	if status < 100 || status > 599 {
-		return nil, fmt.Errorf("probe %s: http status %d is not an HTTP status", name, status)
+		return nil, Errorf("status", "bad HTTP status %d: want 100 to 599", status)
 	}
 	tr := &http.Transport{
 		Proxy:               nil, // a proxy would leave the probe's namespace
-		DialContext:         netnsDialer(p.Netns),
+		DialContext:         netnsDialer(d.Netns),
 		MaxIdleConns:        2,
 		MaxIdleConnsPerHost: 2,
 		IdleConnTimeout:     90 * time.Second,
@@ -55,7 +74,7 @@ func newHTTP(name string, p *experiments.Probe) (Prober, error) {
 	return &httpProber{
 		url:     h.URL,
 		status:  status,
-		timeout: Timeout(p),
+		timeout: Timeout(d),
 		tr:      tr,
 		client: &http.Client{
 			Transport: tr,

@@ -9,19 +9,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/probes"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
 
-func httpProbe(url string, status int, timeout experiments.Duration, netns string) *experiments.Probe {
-	return &experiments.Probe{
-		HTTP:  &experiments.HTTPProbe{URL: url, Status: status, Timeout: timeout},
-		Every: ms(50),
-		Netns: netns,
-	}
+func httpProbe(url string, status int, timeout probes.Duration, netns string) probes.Def {
+	return def("http", probes.HTTPParams{URL: url, Status: status, Timeout: timeout}, 50*time.Millisecond, netns)
 }
 
 var _ = Describe("http probe", func() {
@@ -126,7 +121,7 @@ var _ = Describe("http probe", func() {
 	})
 
 	It("rejects a URL that is not http(s)", func() {
-		_, err := probes.New("t", httpProbe("ftp://example/", 0, 0, ""))
+		_, err := probes.New(httpProbe("ftp://example/", 0, 0, ""))
 		Expect(err).To(MatchError(ContainSubstring("want http://")))
 	})
 

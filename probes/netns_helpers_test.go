@@ -1,6 +1,7 @@
 package probes_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -10,7 +11,6 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/nsutil"
 	"github.com/faultline/faultline/probes"
 
@@ -104,13 +104,27 @@ func reservePort() int {
 	return in4.Port
 }
 
-func newProber(p *experiments.Probe) probes.Prober {
-	pr, err := probes.New("t", p)
+func newProber(p probes.Def) probes.Prober {
+	pr, err := probes.New(p)
 	Expect(err).NotTo(HaveOccurred())
 	return pr
 }
 
-func ms(n int) experiments.Duration { return experiments.Duration(time.Duration(n) * time.Millisecond) }
+func ms(n int) probes.Duration { return probes.Duration(time.Duration(n) * time.Millisecond) }
+
+// def is a probe definition of kind with params, as an experiment's loader makes it.
+func def(kind string, params any, every time.Duration, netns string) probes.Def {
+	b, err := json.Marshal(params)
+	if err != nil {
+		panic(err)
+	}
+	return probes.Def{Name: "t", Kind: kind, Params: b, Every: every, Netns: netns}
+}
+
+func named(d probes.Def, name string) probes.Def {
+	d.Name = name
+	return d
+}
 
 // downLink sets a link down inside a namespace.
 func downLink(ns, name string) {

@@ -7,15 +7,13 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/faultline/faultline/experiments"
 )
 
 // Spec is one probe as the sampler runs it.
 type Spec struct {
 	Name   string
 	Prober Prober
-	// Every is the sampling interval (experiments.DefaultEvery when <= 0).
+	// Every is the sampling interval (DefaultEvery when <= 0).
 	Every time.Duration
 	// Timeout bounds each check (Every when <= 0).
 	Timeout time.Duration
@@ -57,7 +55,7 @@ func Run(ctx context.Context, base time.Time, specs []Spec, emit func(probe stri
 func runProbe(ctx context.Context, base time.Time, sp Spec, emit func(string, Sample)) {
 	every := sp.Every
 	if every <= 0 {
-		every = experiments.DefaultEvery
+		every = DefaultEvery
 	}
 	timeout := sp.Timeout
 	if timeout <= 0 {

@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/probes"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -267,22 +266,20 @@ var _ = Describe("sampler", func() {
 
 var _ = Describe("NewSpec", func() {
 	It("takes the kind's timeout, or the interval when it has none", func() {
-		p := &experiments.Probe{TCP: &experiments.TCPProbe{Address: "127.0.0.1:1", Timeout: ms(150)}, Every: ms(20)}
-		sp, err := probes.NewSpec("db", p)
+		sp, err := probes.NewSpec(named(def("tcp", probes.TCPParams{Address: "127.0.0.1:1", Timeout: ms(150)}, 20*time.Millisecond, ""), "db"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(sp.Name).To(Equal("db"))
 		Expect(sp.Every).To(Equal(20 * time.Millisecond))
 		Expect(sp.Timeout).To(Equal(150 * time.Millisecond))
 
-		p = &experiments.Probe{HTTP: &experiments.HTTPProbe{URL: "http://127.0.0.1/"}}
-		sp, err = probes.NewSpec("web", p)
+		sp, err = probes.NewSpec(def("http", probes.HTTPParams{URL: "http://127.0.0.1/"}, 0, ""))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(sp.Every).To(Equal(experiments.DefaultEvery))
-		Expect(sp.Timeout).To(Equal(experiments.DefaultEvery))
+		Expect(sp.Every).To(Equal(probes.DefaultEvery))
+		Expect(sp.Timeout).To(Equal(probes.DefaultEvery))
 	})
 
 	It("fails for a kind that is not registered", func() {
-		_, err := probes.NewSpec("x", &experiments.Probe{})
+		_, err := probes.NewSpec(probes.Def{Name: "x", Kind: "gopher"})
 		Expect(err).To(MatchError(ContainSubstring("not available")))
 	})
 })

@@ -1,37 +1,28 @@
 package probes
 
 import (
+	"encoding/json"
 	"time"
-
-	"github.com/faultline/faultline/experiments"
 )
 
-// NewSpec builds the prober for a probe definition (through New) and the
+// NewSpec builds the prober for a definition (through New) and the
 // sampler spec around it: its interval and its checks' timeout.
-func NewSpec(name string, p *experiments.Probe) (Spec, error) {
-	pr, err := New(name, p)
+func NewSpec(d Def) (Spec, error) {
+	pr, err := New(d)
 	if err != nil {
 		return Spec{}, err
 	}
-	return Spec{Name: name, Prober: pr, Every: p.Interval(), Timeout: Timeout(p)}, nil
+	return Spec{Name: d.Name, Prober: pr, Every: d.Interval(), Timeout: Timeout(d)}, nil
 }
 
-// Timeout is a probe's check timeout: its kind's `timeout`, or its
-// interval when that is unset (so a check never overlaps the next tick).
-func Timeout(p *experiments.Probe) time.Duration {
-	var t experiments.Duration
-	switch {
-	case p.HTTP != nil:
-		t = p.HTTP.Timeout
-	case p.TCP != nil:
-		t = p.TCP.Timeout
-	case p.Exec != nil:
-		t = p.Exec.Timeout
-	case p.Libvirt != nil:
-		t = p.Libvirt.Timeout
+// Timeout is a probe's check timeout: its kind's `timeout` parameter, or
+// its interval when that is unset (so a check never overlaps the next tick).
+func Timeout(d Def) time.Duration {
+	var t struct {
+		Timeout Duration `json:"timeout"`
 	}
-	if t.D() > 0 {
-		return t.D()
+	if len(d.Params) > 0 && json.Unmarshal(d.Params, &t) == nil && t.Timeout > 0 {
+		return t.Timeout.D()
 	}
-	return p.Interval()
+	return d.Interval()
 }

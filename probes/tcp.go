@@ -2,14 +2,27 @@ package probes
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"time"
 
-	"github.com/faultline/faultline/experiments"
+	"strconv"
 )
 
-func init() { RegisterKind("tcp", newTCP) }
+func init() {
+	Register(Kind{
+		Name:   "tcp",
+		Doc:    "connect to host:port; value = 1 when the connection opens, else 0",
+		Value:  ValueBool,
+		Params: TCPParams{},
+		New:    newTCP,
+	})
+}
+
+// TCPParams are the parameters of a tcp probe.
+type TCPParams struct {
+	Address string   `json:"address" required:"true" pattern:":[0-9]+$" doc:"host:port"`
+	Timeout Duration `json:"timeout,omitempty" doc:"Per check; default the interval."`
+}
 
 // tcpProber connects to an address. value = 1 when the connection was
 // established, 0 otherwise.
@@ -19,12 +32,22 @@ type tcpProber struct {
 	dial    dialFunc
 }
 
-func newTCP(name string, p *experiments.Probe) (Prober, error) {
-	addr := p.TCP.Address
-	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
-		return nil, fmt.Errorf("probe %s: tcp address %q: want host:port", name, addr)
+func newTCP(d Def) (Prober, error) {
+	var t TCPParams
+	if err := DecodeParams(d.Params, &t); err != nil {
+		return nil, err
 	}
-	return &tcpProber{addr: addr, timeout: Timeout(p), dial: netnsDialer(p.Netns)}, nil
+	if t.Address == "" {
+		return nil, Errorf("address", "missing: host:port to connect to")
+	}
+	host, port, err := net.SplitHostPort(t.Address)
+	if err != nil {
+		return nil, Errorf("address", "bad address %q: want host:port", t.Address)
+	}
+	if n, perr := strconv.Atoi(port); host == "" || perr != nil || n < 1 || n > 65535 {
+		return nil, Errorf("address", "bad address %q: want host:port with a port from 1 to 65535", t.Address)
+	}
+	return &tcpProber{addr: t.Address, timeout: Timeout(d), dial: netnsDialer(d.Netns)}, nil
 }
 
 func (t *tcpProber) Check(ctx context.Context) Sample {

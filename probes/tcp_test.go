@@ -6,15 +6,14 @@ import (
 	"net"
 	"time"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/probes"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
 
-func tcpProbe(addr, netns string) *experiments.Probe {
-	return &experiments.Probe{TCP: &experiments.TCPProbe{Address: addr, Timeout: ms(500)}, Netns: netns}
+func tcpProbe(addr, netns string) probes.Def {
+	return def("tcp", probes.TCPParams{Address: addr, Timeout: ms(500)}, 0, netns)
 }
 
 var _ = Describe("tcp probe", func() {
@@ -40,7 +39,7 @@ var _ = Describe("tcp probe", func() {
 		joinNetns(client, "veth-c", "198.18.0.1/30", server, "veth-s", "198.18.0.2/30")
 		// Drop the SYNs: the server's end goes down, so the path is dead.
 		downLink(server, "veth-s")
-		p := &experiments.Probe{TCP: &experiments.TCPProbe{Address: "198.18.0.2:9", Timeout: ms(100)}, Netns: client}
+		p := def("tcp", probes.TCPParams{Address: "198.18.0.2:9", Timeout: ms(100)}, 0, client)
 		start := time.Now()
 		s := newProber(p).Check(context.Background())
 		took := time.Since(start)
@@ -63,7 +62,7 @@ var _ = Describe("tcp probe", func() {
 	})
 
 	It("rejects an address without a port", func() {
-		_, err := probes.New("t", tcpProbe("198.18.0.2", ""))
+		_, err := probes.New(tcpProbe("198.18.0.2", ""))
 		Expect(err).To(MatchError(ContainSubstring("host:port")))
 	})
 })

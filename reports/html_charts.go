@@ -15,9 +15,13 @@ const (
 	chartHeight  = chartPlotTop + chartPlotH + 26
 )
 
-// countingProbe: its value is a count worth drawing (libvirt domains, a
-// number an exec probe prints), not a status code.
-func countingProbe(kind string) bool { return kind == "libvirt" || kind == "exec" }
+// countingProbe: its kind's value is worth drawing (libvirt domains, a
+// number an exec probe prints, a Prometheus query's value), not a status
+// code or a 1/0; the probes registry says which.
+func countingProbe(kind string) bool {
+	k, ok := probes.Lookup(kind)
+	return ok && k.Value.Charted()
+}
 
 // chartSVG draws one probe over time on the timeline's x axis: latency
 // (min to max of ok samples per pixel column) for HTTP/TCP probes, the

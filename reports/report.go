@@ -166,7 +166,7 @@ func Build(run *journal.Run) *Report {
 		p := Probe{Name: name}
 		if exp != nil && exp.Probes[name] != nil {
 			def := exp.Probes[name]
-			p.Kind, p.Every = def.Kind(), def.Interval().Seconds()
+			p.Kind, p.Every = def.Kind, def.Interval().Seconds()
 		}
 		n, ok := 0, 0
 		for _, s := range ss {

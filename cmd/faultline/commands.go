@@ -103,7 +103,7 @@ func planCmd(c *cli.Context) error {
 		if p.Def.Netns != "" {
 			ns = " in netns " + p.Def.Netns
 		}
-		fmt.Printf("  %-16s %-8s every %s, timeout %s%s\n", p.Name, p.Def.Kind(), p.Every, p.Timeout, ns)
+		fmt.Printf("  %-16s %-8s every %s, timeout %s%s\n", p.Name, p.Def.Kind, p.Every, p.Timeout, ns)
 	}
 	fmt.Printf("steps (times from the method start, if every step starts on time):\n")
 	sched := plan.Schedule()

@@ -9,7 +9,6 @@ import (
 	. "github.com/onsi/gomega"
 	"libvirt.org/go/libvirt"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/faults/virtfault"
 	"github.com/faultline/faultline/probes"
@@ -404,15 +403,15 @@ var _ = Describe("actions (test:///)", func() {
 })
 
 var _ = Describe("libvirt probe (test:///)", func() {
-	newProbe := func(lp *experiments.LibvirtProbe) probes.Prober {
-		p, err := probes.New("replicas", &experiments.Probe{Libvirt: lp})
+	newProbe := func(lp *probes.LibvirtParams) probes.Prober {
+		p, err := probes.New(libvirtDef(lp))
 		Expect(err).NotTo(HaveOccurred())
 		return p
 	}
 
 	It("counts matching domains in a state across URIs and follows faults", func() {
 		a, c := testURI("node-a.xml"), testURI("node-c.xml")
-		p := newProbe(&experiments.LibvirtProbe{URIs: []string{a, c}, Domains: "web-*"})
+		p := newProbe(&probes.LibvirtParams{URIs: []string{a, c}, Domains: "web-*"})
 		s := p.Check(bg)
 		Expect(s.OK).To(BeTrue(), s.Detail)
 		Expect(s.Value).To(Equal(4.0))
@@ -421,9 +420,9 @@ var _ = Describe("libvirt probe (test:///)", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(f.Inject(bg)).To(Succeed())
 		Expect(p.Check(bg).Value).To(Equal(1.0))
-		off := newProbe(&experiments.LibvirtProbe{URIs: []string{a, c}, Domains: "web-*", State: "shutoff"})
+		off := newProbe(&probes.LibvirtParams{URIs: []string{a, c}, Domains: "web-*", State: "shutoff"})
 		Expect(off.Check(bg).Value).To(Equal(3.0))
-		all := newProbe(&experiments.LibvirtProbe{URIs: []string{a, c}, State: "any"})
+		all := newProbe(&probes.LibvirtParams{URIs: []string{a, c}, Domains: "*", State: "any"})
 		Expect(all.Check(bg).Value).To(Equal(7.0))
 		Expect(f.Revert(bg)).To(Succeed())
 		Expect(p.Check(bg).Value).To(Equal(4.0))
@@ -431,12 +430,12 @@ var _ = Describe("libvirt probe (test:///)", func() {
 
 	It("fails a sample when one domain runs on two hypervisors, naming them", func() {
 		a, b := testURI("node-a.xml"), testURI("node-b.xml")
-		plain := newProbe(&experiments.LibvirtProbe{URIs: []string{a, b}, Domains: "web-*"})
+		plain := newProbe(&probes.LibvirtParams{URIs: []string{a, b}, Domains: "web-*"})
 		s := plain.Check(bg)
 		Expect(s.OK).To(BeTrue())
 		Expect(s.Value).To(Equal(6.0))
 
-		sb := newProbe(&experiments.LibvirtProbe{URIs: []string{a, b}, Domains: "web-*", SplitBrain: true})
+		sb := newProbe(&probes.LibvirtParams{URIs: []string{a, b}, Domains: "web-*", SplitBrain: true})
 		s = sb.Check(bg)
 		Expect(s.OK).To(BeFalse())
 		Expect(s.Detail).To(ContainSubstring("web-a runs on " + a + ", " + b))
@@ -450,15 +449,22 @@ var _ = Describe("libvirt probe (test:///)", func() {
 
 	It("fails a sample when a hypervisor is unreachable and validates its definition", func() {
 		a := testURI("node-a.xml")
-		p := newProbe(&experiments.LibvirtProbe{URIs: []string{a, "qemu:///system?socket=/nonexistent/s"}, Domains: "web-*"})
+		p := newProbe(&probes.LibvirtParams{URIs: []string{a, "qemu:///system?socket=/nonexistent/s"}, Domains: "web-*"})
 		s := p.Check(bg)
 		Expect(s.OK).To(BeFalse())
 		Expect(s.Value).To(Equal(4.0))
 		Expect(s.Detail).To(ContainSubstring("/nonexistent/s"))
 
-		_, err := probes.New("x", &experiments.Probe{Libvirt: &experiments.LibvirtProbe{Domains: "x"}})
-		Expect(err).To(MatchError(ContainSubstring("uris is required")))
-		_, err = probes.New("x", &experiments.Probe{Libvirt: &experiments.LibvirtProbe{URIs: []string{a}, State: "dancing"}})
+		_, err := probes.New(libvirtDef(&probes.LibvirtParams{Domains: "x"}))
+		Expect(err).To(MatchError(ContainSubstring("uris: missing")))
+		_, err = probes.New(libvirtDef(&probes.LibvirtParams{URIs: []string{a}, Domains: "x", State: "dancing"}))
 		Expect(err).To(MatchError(ContainSubstring("state")))
 	})
 })
+
+// libvirtDef is a libvirt probe definition as an experiment's loader makes it.
+func libvirtDef(p *probes.LibvirtParams) probes.Def {
+	b, err := json.Marshal(p)
+	Expect(err).NotTo(HaveOccurred())
+	return probes.Def{Name: "replicas", Kind: "libvirt", Params: b}
+}

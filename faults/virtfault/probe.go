@@ -2,7 +2,6 @@ package virtfault
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -12,7 +11,6 @@ import (
 
 	"libvirt.org/go/libvirt"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/probes"
 )
 
@@ -38,18 +36,15 @@ type LibvirtProber struct {
 	splitBrain bool
 }
 
-// NewLibvirtProber validates a libvirt probe definition.
-func NewLibvirtProber(p *experiments.LibvirtProbe) (*LibvirtProber, error) {
-	var errs []error
-	if len(p.URIs) == 0 {
-		errs = append(errs, errors.New("libvirt: uris is required"))
-	}
+// NewLibvirtProber builds the checks of a libvirt probe whose parameters
+// the probes registry has validated.
+func NewLibvirtProber(p probes.LibvirtParams) (probes.Prober, error) {
 	glob := p.Domains
 	if glob == "" {
 		glob = "*"
 	}
 	if _, err := path.Match(glob, ""); err != nil {
-		errs = append(errs, fmt.Errorf("libvirt: domains: bad glob %q: %w", glob, err))
+		return nil, probes.Errorf("domains", "bad glob %q: %v", glob, err)
 	}
 	state := p.State
 	if state == "" {
@@ -57,10 +52,7 @@ func NewLibvirtProber(p *experiments.LibvirtProbe) (*LibvirtProber, error) {
 	}
 	flags, ok := stateFlags[state]
 	if !ok {
-		errs = append(errs, fmt.Errorf("libvirt: state %q is not one of running, paused, shutoff, active, inactive, any", state))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, probes.Errorf("state", "state %q is not one of running, paused, shutoff, active, inactive, any", state)
 	}
 	return &LibvirtProber{uris: p.URIs, glob: glob, state: flags, splitBrain: p.SplitBrain}, nil
 }
@@ -158,15 +150,4 @@ func (p *LibvirtProber) query(ctx context.Context, uri string) hvResult {
 		}
 	}
 	return r
-}
-
-func newLibvirtProbe(name string, p *experiments.Probe) (probes.Prober, error) {
-	if p.Libvirt == nil {
-		return nil, fmt.Errorf("probe %s: not a libvirt probe", name)
-	}
-	pr, err := NewLibvirtProber(p.Libvirt)
-	if err != nil {
-		return nil, fmt.Errorf("probe %s: %w", name, err)
-	}
-	return pr, nil
 }

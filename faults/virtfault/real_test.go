@@ -12,7 +12,6 @@ import (
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/faults/virtfault"
 	"github.com/faultline/faultline/nsutil"
@@ -220,8 +219,8 @@ var _ = Describe("real libvirtd and QEMU", Ordered, Label("real"), func() {
 		Expect(res).To(HaveKeyWithValue("started", true))
 		Expect(ob.state("rd-web")).To(Equal(libvirt.DOMAIN_RUNNING))
 
-		p, err := probes.New("web", &experiments.Probe{Libvirt: &experiments.LibvirtProbe{
-			URIs: []string{a.uri, b.uri}, Domains: "rd-web", SplitBrain: true}})
+		p, err := probes.New(libvirtDef(&probes.LibvirtParams{
+			URIs: []string{a.uri, b.uri}, Domains: "rd-web", SplitBrain: true}))
 		Expect(err).NotTo(HaveOccurred())
 		s := p.Check(bg)
 		Expect(s.OK).To(BeTrue(), s.Detail)

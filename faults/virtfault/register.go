@@ -81,5 +81,5 @@ func init() {
 		Doc:       "live-migrate a domain to another hypervisor; reports downtime and duration",
 		NewAction: newMigrate,
 	})
-	probes.RegisterKind("libvirt", newLibvirtProbe)
+	probes.SetLibvirt(NewLibvirtProber)
 }
