@@ -2,6 +2,8 @@ package verify
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +37,11 @@ type probeWatch struct {
 	outageLimits []time.Duration // outageLongerThan, in condition order
 	failing      bool
 	failSince    time.Duration // Start of the first failed sample of the current run
+
+	heldLimits []time.Duration // for: abort once ok this long, in condition order
+	what       string          // the condition as written, for an inline probe kind
+	okRun      bool
+	okSince    time.Duration // Start of the first ok sample of the current run
 
 	avail []*availWindow
 }
@@ -74,6 +81,12 @@ func NewAbortWatcher(exp *experiments.Experiment) *AbortWatcher {
 		}
 		if c.OutageLongerThan != nil {
 			pw.outageLimits = append(pw.outageLimits, c.OutageLongerThan.D())
+		}
+		if c.For != nil && c.For.D() > 0 {
+			pw.heldLimits = append(pw.heldLimits, c.For.D())
+			if c.Kind != "" {
+				pw.what = describeInline(c.Inline)
+			}
 		}
 		if c.AvailabilityBelow != "" {
 			p, err := experiments.ParsePercent(c.AvailabilityBelow)
@@ -143,7 +156,12 @@ func (pw *probeWatch) observe(s probes.Sample) string {
 	reason := ""
 	if s.OK {
 		pw.failing = false
+		if !pw.okRun {
+			pw.okRun, pw.okSince = true, s.Start
+		}
+		reason = pw.heldReason(s.Start)
 	} else {
+		pw.okRun = false
 		if !pw.failing {
 			pw.failing, pw.failSince = true, s.Start
 		}
@@ -156,6 +174,40 @@ func (pw *probeWatch) observe(s probes.Sample) string {
 		}
 	}
 	return reason
+}
+
+// heldReason: the probe has been ok (the condition true) for a `for` at
+// latest, the Start of its latest ok sample (as steady states measure).
+func (pw *probeWatch) heldReason(latest time.Duration) string {
+	lasted := latest - pw.okSince
+	for _, limit := range pw.heldLimits {
+		if lasted >= limit {
+			what := pw.name
+			if pw.what != "" {
+				what = pw.what
+			}
+			return fmt.Sprintf("%s held for %s since %s (for %s)", what, seconds(lasted), seconds(pw.okSince), limit)
+		}
+	}
+	return ""
+}
+
+// describeInline names an abort condition written as a probe kind, e.g.
+// prometheus query "rate(errors[1m]) > 0.1".
+func describeInline(in experiments.Inline) string {
+	if q, ok := in.With["query"].(string); ok {
+		return fmt.Sprintf("%s query %q", in.Kind, q)
+	}
+	keys := make([]string, 0, len(in.With))
+	for k := range in.With {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %v", k, in.With[k])
+	}
+	return fmt.Sprintf("%s {%s}", in.Kind, strings.Join(parts, ", "))
 }
 
 // outageReason: the run of failures has lasted longer than a limit at now.

@@ -219,3 +219,29 @@ var _ = Describe("CheckAbort", func() {
 		Expect(abort).To(BeFalse())
 	})
 })
+
+var _ = Describe("AbortWatcher: for (a condition that holds too long)", func() {
+	It("trips once the probe has been ok for D, restarting after a failed sample, naming an inline query", func() {
+		e := aborting(experiments.AbortWhen{Probe: "abortWhen[0]", For: dur(3 * time.Second),
+			Inline: experiments.Inline{Kind: "prometheus", With: map[string]any{"url": "http://198.18.0.1:9090", "query": "up == 0"}}})
+		w := verify.NewAbortWatcher(e)
+		for _, s := range []probes.Sample{smp(0, true, ms), smp(time.Second, false, ms), smp(2*time.Second, true, ms),
+			smp(3*time.Second, true, ms), smp(4*time.Second, true, ms)} {
+			abort, _ := w.Observe("abortWhen[0]", s)
+			Expect(abort).To(BeFalse(), "the failed sample at 1s restarted the count")
+		}
+		abort, reason := w.Observe("abortWhen[0]", smp(5*time.Second, true, ms))
+		Expect(abort).To(BeTrue())
+		Expect(reason).To(Equal(`prometheus query "up == 0" held for 3.000s since 2.000s (for 3s)`))
+	})
+
+	It("is replayed from a journal's timeline as the engine judged it", func() {
+		e := aborting(experiments.AbortWhen{Probe: "slo", For: dur(2 * time.Second)})
+		tl := verify.Timeline{MethodStart: 0, End: 10 * time.Second, Samples: map[string][]probes.Sample{
+			"slo": {smp(0, false, ms), smp(time.Second, true, ms), smp(2*time.Second, true, ms), smp(3*time.Second, true, ms)},
+		}}
+		abort, reason := verify.CheckAbort(e, tl)
+		Expect(abort).To(BeTrue())
+		Expect(reason).To(Equal("slo held for 2.000s since 1.000s (for 2s)"))
+	})
+})
