@@ -147,7 +147,7 @@ func (e *Experiment) addAbortProbes() {
 		if e.Probes == nil {
 			e.Probes = map[string]*Probe{}
 		}
-		e.Probes[name] = &Probe{Inline: a.Inline, Every: a.Every}
+		e.Probes[name] = &Probe{Inline: a.Inline, Every: a.Every, Netns: a.Netns}
 		if e.ProbeOrder != nil {
 			e.ProbeOrder = append(e.ProbeOrder, name)
 		}

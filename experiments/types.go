@@ -130,8 +130,9 @@ type AbortWhen struct {
 	Window            *Duration `yaml:"window,omitempty" json:"window,omitempty"`                       // default 10s
 	// For: abort once the probe has been ok (the condition true) this long.
 	For *Duration `yaml:"for,omitempty" json:"for,omitempty"`
-	// Every samples an inline condition; default its kind's.
+	// Every and Netns: how often and where an inline condition is sampled.
 	Every Duration `yaml:"every,omitempty" json:"every,omitempty"`
+	Netns string   `yaml:"netns,omitempty" json:"netns,omitempty"`
 }
 
 // AbortProbeName names the probe Load makes of abortWhen[i]'s inline condition.

@@ -92,8 +92,13 @@ func newProber(k probes.Kind, d probes.Def) (err error) {
 func (v *validator) abortTarget(p string, i int, a AbortWhen) {
 	if a.Kind == "" {
 		v.probeRef(p+".probe", a.Probe)
-		if v.written(p+".every", a.Every != 0) {
-			v.errf(p+".every", "only with a probe kind written here (e.g. prometheus: {url, query})")
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"every", a.Every != 0}, {"netns", a.Netns != ""}} {
+			if v.written(p+"."+f.name, f.set) {
+				v.errf(p+"."+f.name, "only with a probe kind written here (e.g. prometheus: {url, query})")
+			}
 		}
 		return
 	}
@@ -106,6 +111,7 @@ func (v *validator) abortTarget(p string, i int, a AbortWhen) {
 		min = k.MinEvery
 	}
 	v.checkDurationAtLeast(p+".every", a.Every, min)
+	v.netns(p+".netns", a.Netns)
 }
 
 func joinIndex(p string, i int) string { return p + "[" + strconv.Itoa(i) + "]" }
