@@ -145,8 +145,8 @@ var _ = Describe("prometheus probe (a real Prometheus scraping a real node expor
 		Expect(pf(lab.url, `up`)).To(Succeed())
 		Expect(pf("http://198.18.90.1:9999", `up`)).To(MatchError(And(ContainSubstring(`prometheus query "up"`), ContainSubstring("connection refused"))))
 		Expect(pf(lab.url, `sum(up{job="node"`)).To(MatchError(ContainSubstring(`prometheus query "sum(up{job=\"node\"" does not parse: `)))
-		err := pf(lab.url, `up or vector(1)`)
-		Expect(err).To(MatchError(ContainSubstring(`prometheus query "up or vector(1)" returned 2 series`)))
+		err := pf(lab.url, `label_replace(vector(1), "a", "b", "", "") or vector(2)`)
+		Expect(err).To(MatchError(ContainSubstring(`prometheus query "label_replace(vector(1), \"a\", \"b\", \"\", \"\") or vector(2)" returned 2 series`)))
 		Expect(err).To(MatchError(ContainSubstring("aggregate it")))
 
 		// In a run: a plan error (exit 2), nothing injected.
