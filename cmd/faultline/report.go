@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -17,7 +18,7 @@ import (
 // reportFlags are the flags of `faultline report`.
 func reportFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "format", Value: "markdown", Usage: "json | junit | markdown | html"},
+		&cli.StringFlag{Name: "format", Value: "markdown", Usage: strings.Join(reports.FormatNames(), " | ")},
 		&cli.StringFlag{Name: "baseline", Usage: "an earlier run's journal: show every measured value next to it, with the change"},
 	}
 }
@@ -70,29 +71,13 @@ func reportCmd(c *cli.Context) error {
 		}
 		cmp = reports.Compare(reports.Build(base), rep)
 	}
-	switch a.format {
-	case "json":
-		if cmp != nil {
-			err = reports.WriteCompareJSON(os.Stdout, cmp)
-		} else {
-			err = reports.WriteJSON(os.Stdout, rep)
-		}
-	case "junit":
-		if cmp != nil {
-			return invalid(errors.New("report: --baseline works with --format markdown, json or html"))
-		}
-		err = reports.WriteJUnit(os.Stdout, "faultline", rep)
-	case "markdown", "md":
-		err = reports.WriteMarkdown(os.Stdout, rep)
-		if err == nil && cmp != nil {
-			if _, err = io.WriteString(os.Stdout, "\n"); err == nil {
-				err = reports.WriteCompareMarkdown(os.Stdout, cmp)
-			}
-		}
-	case "html":
-		err = reports.WriteHTML(os.Stdout, rep, reports.HTMLOptions{Baseline: cmp})
-	default:
-		return invalid(fmt.Errorf("report: unknown --format %q (json, junit, markdown, html)", a.format))
+	f, err := reports.LookupFormat(a.format)
+	if err != nil {
+		return invalid(fmt.Errorf("report: --format: %w", err))
+	}
+	err = f.Write(os.Stdout, rep, reports.Options{Baseline: cmp})
+	if errors.Is(err, reports.ErrNoBaseline) {
+		return invalid(fmt.Errorf("report: --baseline does not work with --format %s", f.Name))
 	}
 	if err != nil {
 		return cli.Exit(err.Error(), exitcode.Infra)

@@ -84,21 +84,6 @@ func runCmd(c *cli.Context) error {
 }
 
 func writeReports(dir string, rep *reports.Report) error {
-	write := func(name string, fn func(f *os.File) error) error {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			return err
-		}
-		if err := fn(f); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
-	}
-	return errors.Join(
-		write("report.json", func(f *os.File) error { return reports.WriteJSON(f, rep) }),
-		write("junit.xml", func(f *os.File) error { return reports.WriteJUnit(f, "faultline", rep) }),
-		write("summary.md", func(f *os.File) error { return reports.WriteMarkdown(f, rep) }),
-		write("report.html", func(f *os.File) error { return reports.WriteHTML(f, rep, reports.HTMLOptions{}) }),
-	)
+	_, err := reports.WriteFiles(dir, rep, nil)
+	return err
 }

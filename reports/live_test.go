@@ -1,4 +1,4 @@
-package main
+package reports_test
 
 import (
 	"bytes"
@@ -8,22 +8,18 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/faultline/faultline/engine"
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/reports"
 )
 
 // livePlan: cut at 1s for 2s, then an action 1s later, observe 3s; the
 // method is planned to last until the cut's revert (3s) plus observe: 6s.
-func livePlan() *engine.Plan {
-	at := experiments.Duration(time.Second)
-	exp := &experiments.Experiment{Name: "live", Observe: experiments.Duration(3 * time.Second)}
-	return &engine.Plan{Exp: exp,
-		Steps: []*engine.PlannedStep{
-			{Step: &experiments.Step{Name: "cut", Fault: "link.down", At: &at, Duration: experiments.Duration(2 * time.Second)}},
-			{Step: &experiments.Step{Name: "remap", Action: "exec", Wait: experiments.Duration(time.Second)}},
-		},
-		Probes: []*engine.PlannedProbe{{Name: "web"}, {Name: "db"}}}
+func livePlan() reports.LivePlan {
+	return reports.LivePlan{
+		Probes:  []string{"web", "db"},
+		Steps:   []reports.LiveStep{{Name: "cut", At: time.Second, Length: 2 * time.Second}, {Name: "remap", At: 2 * time.Second, Action: true}},
+		Observe: 3 * time.Second,
+	}
 }
 
 var _ = Describe("live progress view", func() {
@@ -31,34 +27,33 @@ var _ = Describe("live progress view", func() {
 		out bytes.Buffer
 		now time.Duration
 	)
-	view := func(tty bool) *progress {
+	view := func(tty bool) *reports.Live {
 		out.Reset()
-		p := newProgress(&out, tty, livePlan())
-		p.width = 200
-		p.nowOverride = func() time.Duration { return now }
+		p := reports.NewLive(&out, tty, 200, livePlan())
+		p.SetClock(func() time.Duration { return now })
 		return p
 	}
 
 	It("plans the method's length from the schedule", func() {
 		p := view(true)
-		Expect(p.schedule).To(Equal([]time.Duration{time.Second, 2 * time.Second}))
-		Expect(p.methodLen).To(Equal(6 * time.Second))
+		Expect(p.Schedule()).To(Equal([]time.Duration{time.Second, 2 * time.Second}))
+		Expect(p.MethodLen()).To(Equal(6 * time.Second))
 	})
 
 	It("shows the time, the method's bar, a timed step's bar and the current outage's length", func() {
 		p := view(true)
 		now = 500 * time.Millisecond
-		p.Event(engine.Event{At: 400 * time.Millisecond, Kind: "phase", Msg: "waiting for the steady state"})
-		Expect(p.statusLocked()[0]).To(ContainSubstring("waiting for the steady state"))
-		p.Event(engine.Event{At: time.Second, Kind: "phase", Msg: "method started"})
+		p.Event(reports.LiveEvent{At: 400 * time.Millisecond, Kind: "phase", Msg: "waiting for the steady state"})
+		Expect(p.StatusLines()[0]).To(ContainSubstring("waiting for the steady state"))
+		p.Event(reports.LiveEvent{At: time.Second, Kind: "phase", Msg: "method started"})
 		now = 1500 * time.Millisecond
-		Expect(p.statusLocked()[0]).To(ContainSubstring("next cut in 0.500s"))
-		p.Event(engine.Event{At: 2 * time.Second, Kind: "inject", Step: "cut", Msg: "link down"})
+		Expect(p.StatusLines()[0]).To(ContainSubstring("next cut in 0.500s"))
+		p.Event(reports.LiveEvent{At: 2 * time.Second, Kind: "inject", Step: "cut", Msg: "link down"})
 		p.Sample("web", probes.Sample{Start: 2000 * time.Millisecond, OK: true})
 		p.Sample("web", probes.Sample{Start: 2100 * time.Millisecond, OK: false, Detail: "timeout"})
 		p.Sample("web", probes.Sample{Start: 2200 * time.Millisecond, OK: false, Detail: "timeout"})
 		now = 3 * time.Second
-		st := p.statusLocked()
+		st := p.StatusLines()
 		Expect(st).To(HaveLen(2))
 		Expect(st[0]).To(HavePrefix("T+3.0s"))
 		Expect(st[0]).To(ContainSubstring("method [███████░░░░░░░░░░░░░]  33% 2.000s/6.000s"))
@@ -67,18 +62,18 @@ var _ = Describe("live progress view", func() {
 		Expect(st[1]).To(ContainSubstring("web DOWN 0.900s"))
 		Expect(st[1]).To(ContainSubstring("db …"))
 
-		p.Event(engine.Event{At: 3 * time.Second, Kind: "start", Step: "remap", Msg: "exec"})
+		p.Event(reports.LiveEvent{At: 3 * time.Second, Kind: "start", Step: "remap", Msg: "exec"})
 		now = 3500 * time.Millisecond
-		Expect(p.statusLocked()[0]).To(ContainSubstring("remap running 0.500s"))
-		p.Event(engine.Event{At: 4 * time.Second, Kind: "revert", Step: "cut", Msg: "reverted"})
+		Expect(p.StatusLines()[0]).To(ContainSubstring("remap running 0.500s"))
+		p.Event(reports.LiveEvent{At: 4 * time.Second, Kind: "revert", Step: "cut", Msg: "reverted"})
 		p.Sample("web", probes.Sample{Start: 4010 * time.Millisecond, OK: true})
 		now = 4100 * time.Millisecond
-		st = p.statusLocked()
+		st = p.StatusLines()
 		Expect(st[0]).NotTo(ContainSubstring("cut ["))
 		Expect(st[1]).To(ContainSubstring("web ok"))
-		p.Event(engine.Event{At: 7 * time.Second, Kind: "phase", Msg: "waiting for the steady state to return"})
+		p.Event(reports.LiveEvent{At: 7 * time.Second, Kind: "phase", Msg: "waiting for the steady state to return"})
 		now = 7500 * time.Millisecond
-		Expect(p.statusLocked()[0]).To(ContainSubstring("method done in 6.000s │ waiting for the steady state to return: 0.500s"))
+		Expect(p.StatusLines()[0]).To(ContainSubstring("method done in 6.000s │ waiting for the steady state to return: 0.500s"))
 
 		// On a terminal the status block is redrawn in place under the events.
 		s := out.String()
@@ -88,8 +83,8 @@ var _ = Describe("live progress view", func() {
 
 	It("cuts the status to the terminal's width", func() {
 		p := view(true)
-		p.width = 30
-		for _, l := range p.statusLocked() {
+		p.SetWidth(30)
+		for _, l := range p.StatusLines() {
 			Expect(len([]rune(l))).To(BeNumerically("<=", 30))
 		}
 	})
@@ -97,7 +92,7 @@ var _ = Describe("live progress view", func() {
 	It("prints plain lines, with no escape codes, when not on a terminal", func() {
 		p := view(false)
 		p.Start()
-		p.Event(engine.Event{At: 2 * time.Second, Kind: "inject", Step: "cut", Msg: "link down"})
+		p.Event(reports.LiveEvent{At: 2 * time.Second, Kind: "inject", Step: "cut", Msg: "link down"})
 		for i := 0; i < 30; i++ {
 			p.Sample("web", probes.Sample{Start: time.Duration(2000+10*i) * time.Millisecond, OK: i == 0 || i > 20, Detail: "timeout"})
 		}
