@@ -77,6 +77,7 @@ func init() {
 	faults.Register(faults.Kind{
 		Name:      "test.action",
 		Doc:       "an action that needs a domain",
+		Params:    testActionParams{},
 		NewAction: newTestAction,
 	})
 	faults.Register(faults.Kind{

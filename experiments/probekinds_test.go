@@ -73,6 +73,12 @@ var _ = Describe("a probe kind from the registry", func() {
 		step := s["$defs"].(jsonObject)["step"].(jsonObject)["properties"].(jsonObject)
 		Expect(step["fault"].(jsonObject)["enum"]).To(ContainElement("test.fault"))
 		Expect(step["action"].(jsonObject)["enum"]).To(ContainElement("test.action"))
+		// A fault or action kind that declares its parameter struct gets its `with` described.
+		conds := s["$defs"].(jsonObject)["step"].(jsonObject)["allOf"].([]any)
+		Expect(conds).To(ContainElement(HaveKeyWithValue("then", jsonObject{"properties": jsonObject{"with": jsonObject{
+			"type": []any{"object", "null"}, "additionalProperties": false,
+			"properties": jsonObject{"uri": jsonObject{"type": "string"}, "domain": jsonObject{"type": "string"}, "defineFrom": jsonObject{"type": "string"}},
+		}}})))
 	})
 
 	It("can be an abort condition written inline, which becomes a probe of its own and survives the journal's JSON", func() {

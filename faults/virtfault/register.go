@@ -61,6 +61,7 @@ func init() {
 	faults.Register(faults.Kind{
 		Name:     "network.destroy",
 		Doc:      "destroy (stop) a libvirt network; revert: start",
+		Params:   networkParams{},
 		NewFault: asFault(newNetworkDestroy),
 		Trust:    trustNetworkUndo,
 		Revert: trustedRevert(trustNetworkUndo, func(ctx context.Context, raw json.RawMessage) error {
@@ -74,11 +75,13 @@ func init() {
 	faults.Register(faults.Kind{
 		Name:      "domain.start",
 		Doc:       "start a domain, copying its definition from `defineFrom` first (remap)",
+		Params:    startParams{},
 		NewAction: newStart,
 	})
 	faults.Register(faults.Kind{
 		Name:      "domain.migrate",
 		Doc:       "live-migrate a domain to another hypervisor; reports downtime and duration",
+		Params:    migrateParams{},
 		NewAction: newMigrate,
 	})
 	probes.SetLibvirt(NewLibvirtProber)
