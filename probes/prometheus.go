@@ -41,6 +41,7 @@ type PrometheusParams struct {
 // own start (so Prometheus' evaluation time and faultline's sample time
 // are the same instant; the detail records the former).
 type promProber struct {
+	url     string
 	query   string
 	ok      *comparison
 	timeout time.Duration
@@ -61,7 +62,7 @@ func newPrometheus(d Def) (Prober, error) {
 	if strings.TrimSpace(p.Query) == "" {
 		return nil, Errorf("query", "missing: the PromQL query, e.g. up{job=\"web\"} == 1")
 	}
-	pr := &promProber{query: p.Query, timeout: Timeout(d)}
+	pr := &promProber{url: p.URL, query: p.Query, timeout: Timeout(d)}
 	if p.OK != "" {
 		c, err := parseComparison(p.OK)
 		if err != nil {
@@ -103,6 +104,9 @@ func (p *promProber) queryErr(err error) error {
 	var pe *promv1.Error
 	if errors.As(err, &pe) && pe.Type == promv1.ErrBadData {
 		return fmt.Errorf("prometheus query %q does not parse: %s", p.query, pe.Msg)
+	}
+	if errors.As(err, &pe) && pe.Type == promv1.ErrClient && strings.Contains(pe.Msg, "404") {
+		return fmt.Errorf("prometheus query %q: %s answered 404: not a Prometheus HTTP API (check url): %w", p.query, p.url, err)
 	}
 	return fmt.Errorf("prometheus query %q: %w", p.query, err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,6 +145,8 @@ var _ = Describe("prometheus probe (a real Prometheus scraping a real node expor
 		}
 		Expect(pf(lab.url, `up`)).To(Succeed())
 		Expect(pf("http://198.18.90.1:9999", `up`)).To(MatchError(And(ContainSubstring(`prometheus query "up"`), ContainSubstring("connection refused"))))
+		serveHTTP(listenIn(lab.promNS, "198.18.90.1:9091"), http.NotFoundHandler())
+		Expect(pf("http://198.18.90.1:9091", `up`)).To(MatchError(ContainSubstring("http://198.18.90.1:9091 answered 404: not a Prometheus HTTP API")))
 		Expect(pf(lab.url, `sum(up{job="node"`)).To(MatchError(ContainSubstring(`prometheus query "sum(up{job=\"node\"" does not parse: `)))
 		err := pf(lab.url, `label_replace(vector(1), "a", "b", "", "") or vector(2)`)
 		Expect(err).To(MatchError(ContainSubstring(`prometheus query "label_replace(vector(1), \"a\", \"b\", \"\", \"\") or vector(2)" returned 2 series`)))
