@@ -20,6 +20,7 @@ import (
 	"github.com/faultline/faultline/faults"
 	_ "github.com/faultline/faultline/faults/netfault"
 	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/reports"
 )
 
 // promLab is a real Prometheus (Debian's) in one namespace scraping a
@@ -194,6 +195,13 @@ abortWhen:
 		// The cut was reverted: the exporter is scraped again.
 		up := lab.probe(`up{job="node"} == 1`, "")
 		Eventually(func() bool { return up.Check(context.Background()).OK }).WithTimeout(10 * time.Second).Should(BeTrue())
+		// The report, a function of the journal, says the same, and draws the query's value.
+		rep := reports.Build(res.Journal)
+		Expect(rep.Exit).To(Equal(engine.ExitAborted))
+		Expect(rep.Aborts).To(ContainElement(reason))
+		var page strings.Builder
+		Expect(reports.WriteHTML(&page, rep, reports.HTMLOptions{})).To(Succeed())
+		Expect(page.String()).To(ContainSubstring(`class="tl chart value" data-probe="node-up"`))
 		AddReportEntry("prometheus stop", fmt.Sprintf("run aborted after %s: %s", took.Round(time.Millisecond), reason))
 		GinkgoWriter.Printf("run aborted after %s: %s\n", took.Round(time.Millisecond), reason)
 		Expect(strings.Count(reason, "held for")).To(Equal(1))
