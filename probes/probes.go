@@ -1,5 +1,9 @@
-// Package probes holds the probe kinds (http, tcp, exec; libvirt registers
-// itself from faults/virtfault) and the sampler that runs them.
+// Package probes holds the registry of probe kinds, the kinds themselves
+// (http, tcp, exec, prometheus, libvirt — whose checks faults/virtfault
+// plugs in, as they need libvirt's bindings) and the sampler that runs
+// them. A new kind is one file here: its parameter struct, a constructor
+// and a Register call; experiments, the JSON Schema, game days and the
+// reports' charts learn it from the registry.
 package probes
 
 import (
