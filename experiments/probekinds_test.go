@@ -43,7 +43,7 @@ var _ = Describe("a probe kind from the registry", func() {
 	const head = "version: 1\nname: e\nprobes:\n"
 
 	It("is a key of its own on a probe, its parameters checked by the kind, errors at their positions", func() {
-		e, err := experiments.Parse("g.yaml", []byte(head+"  g: {gopher: {hole: north, depth: 3}, every: 50ms}\n"))
+		e, err := experiments.Parse("g.yaml", []byte(head+"  g: {gopher: {hole: north, depth: 3}, every: 50ms}\nverify:\n  - {probe: g, maxOutage: 1s}\n"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(e.Probes["g"].Kind).To(Equal("gopher"))
 		Expect(e.Probes["g"].With).To(HaveKeyWithValue("hole", "north"))
@@ -82,7 +82,7 @@ var _ = Describe("a probe kind from the registry", func() {
 	})
 
 	It("can be an abort condition written inline, which becomes a probe of its own and survives the journal's JSON", func() {
-		src := head + "  web: {tcp: {address: \"198.18.0.1:80\"}}\nabortWhen:\n  - {prometheus: {url: \"http://198.18.0.9:9090\", query: \"up == 0\"}, for: 30s, every: 1s}\n"
+		src := head + "  web: {tcp: {address: \"198.18.0.1:80\"}}\nverify:\n  - {probe: web, maxOutage: 1s}\nabortWhen:\n  - {prometheus: {url: \"http://198.18.0.9:9090\", query: \"up == 0\"}, for: 30s, every: 1s}\n"
 		e, err := experiments.Parse("a.yaml", []byte(src))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(e.AbortWhen[0].Probe).To(Equal("abortWhen[0]"))

@@ -158,6 +158,8 @@ var _ = Describe("prometheus probe (a real Prometheus scraping a real node expor
 name: prom-down
 probes:
   slo: {prometheus: {url: "http://198.18.90.1:9999", query: "up"}, netns: %s}
+verify:
+  - {probe: slo, maxOutage: 1s}
 `, lab.promNS)))
 		Expect(err).NotTo(HaveOccurred())
 		plan, err := engine.NewPlan(exp, "prom-down")
