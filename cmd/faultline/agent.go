@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/guard"
@@ -48,7 +49,12 @@ func agentCmd(c *cli.Context) error {
 	} else {
 		defer logf.Close()
 	}
-	o := agent.Serve(ctx, os.Stdin, os.Stdout, agent.Options{StateDir: state, Version: version, Log: logf,
+	frames, err := privateStdout()
+	if err != nil {
+		return cli.Exit("agent: "+err.Error(), engine.ExitInfra)
+	}
+	defer frames.Close()
+	o := agent.Serve(ctx, os.Stdin, frames, agent.Options{StateDir: state, Version: version, Log: logf,
 		StartGuard: func(ctx context.Context, run, journal string, ttl time.Duration) (*guard.Lease, error) {
 			exe, err := os.Executable()
 			if err != nil {
@@ -63,4 +69,19 @@ func agentCmd(c *cli.Context) error {
 		return cli.Exit("agent: "+o.Err.Error(), engine.ExitInfra)
 	}
 	return nil
+}
+
+// privateStdout keeps stdout for frames alone: the descriptor is moved
+// to a private one and fd 1 is pointed at stderr, so a stray print from
+// any library cannot corrupt the stream.
+func privateStdout() (*os.File, error) {
+	fd, err := unix.FcntlInt(1, unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return nil, fmt.Errorf("stdout: %w", err)
+	}
+	if err := unix.Dup3(2, 1, 0); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("stdout: %w", err)
+	}
+	return os.NewFile(uintptr(fd), "frames"), nil
 }
