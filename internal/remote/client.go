@@ -133,6 +133,9 @@ func (c *Client) hello(ctx context.Context, rd *wire.Reader) error {
 // Agent is the agent's hello: its host name, pid, journal path and clock origin.
 func (c *Client) Agent() wire.Hello { return c.agent }
 
+// Epoch is this end's clock origin (samples and stamps are offsets from it).
+func (c *Client) Epoch() time.Time { return c.epoch }
+
 // Host is the host's name.
 func (c *Client) Host() string { return c.cfg.Host }
 
