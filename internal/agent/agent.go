@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/guard"
@@ -60,15 +62,16 @@ type Outcome struct {
 var runIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 type session struct {
-	opts  Options
-	epoch time.Time
-	w     *wire.Writer
-	jw    *journal.Writer
-	jpath string
-	ttl   time.Duration
-	run   string
-	exp   string
-	lease *guard.Lease
+	opts      Options
+	epoch     time.Time
+	epochMono int64
+	w         *wire.Writer
+	jw        *journal.Writer
+	jpath     string
+	ttl       time.Duration
+	run       string
+	exp       string
+	lease     *guard.Lease
 
 	lastBeat atomic.Int64 // mono ns of the last heartbeat
 
@@ -100,7 +103,7 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer, opts Options) Outcome 
 	if opts.Host == "" {
 		opts.Host, _ = os.Hostname()
 	}
-	s := &session{opts: opts, epoch: time.Now(), w: wire.NewWriter(w),
+	s := &session{opts: opts, epoch: time.Now(), epochMono: monoNow(), w: wire.NewWriter(w),
 		steps: map[string]*held{}, probes: map[string]*probeRun{}}
 	rd := wire.NewReader(r)
 	if err := s.hello(ctx, rd); err != nil {
@@ -147,7 +150,7 @@ func (s *session) hello(ctx context.Context, rd *wire.Reader) error {
 	s.lastBeat.Store(s.mono())
 	return s.w.Write(&wire.Message{Type: wire.THello, Hello: &wire.Hello{Proto: wire.Version,
 		Binary: s.opts.Version, Role: "agent", Host: s.opts.Host, PID: os.Getpid(), Journal: s.jpath,
-		EpochWall: s.epoch.UnixNano()}})
+		EpochWall: s.epoch.UnixNano(), EpochMono: s.epochMono}})
 }
 
 // openJournal creates the session's journal in a root-only folder and
@@ -292,4 +295,11 @@ func (s *session) reply(m *wire.Message, r *wire.Reply) {
 	if err := s.w.Write(&wire.Message{Type: wire.TReply, ID: m.ID, Reply: r}); err != nil {
 		s.logf("reply %s: %v", m.Type, err)
 	}
+}
+
+// monoNow reads CLOCK_MONOTONIC, the clock Go's monotonic readings use.
+func monoNow() int64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return ts.Nano()
 }

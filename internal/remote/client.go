@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/faultline/faultline/internal/wire"
 )
 
@@ -39,11 +41,12 @@ type Config struct {
 
 // Client is one session with a host's agent. It is safe for concurrent use.
 type Client struct {
-	cfg   Config
-	rwc   io.ReadWriteCloser
-	w     *wire.Writer
-	epoch time.Time
-	agent wire.Hello
+	cfg       Config
+	rwc       io.ReadWriteCloser
+	w         *wire.Writer
+	epoch     time.Time
+	epochMono int64
+	agent     wire.Hello
 
 	clock clock
 	seq   atomic.Uint64
@@ -74,7 +77,7 @@ func Dial(ctx context.Context, rwc io.ReadWriteCloser, cfg Config) (*Client, err
 	if cfg.HelloTimeout <= 0 {
 		cfg.HelloTimeout = 10 * time.Second
 	}
-	c := &Client{cfg: cfg, rwc: rwc, w: wire.NewWriter(rwc), epoch: time.Now(),
+	c := &Client{cfg: cfg, rwc: rwc, w: wire.NewWriter(rwc), epoch: time.Now(), epochMono: monoNow(),
 		pending: map[uint64]chan *wire.Message{}, streams: map[string]*stream{},
 		lost: make(chan error, 1), closed: make(chan struct{}), beatStop: make(chan struct{})}
 	rd := wire.NewReader(rwc)
@@ -133,8 +136,15 @@ func (c *Client) hello(ctx context.Context, rd *wire.Reader) error {
 // Agent is the agent's hello: its host name, pid, journal path and clock origin.
 func (c *Client) Agent() wire.Hello { return c.agent }
 
-// Epoch is this end's clock origin (samples and stamps are offsets from it).
-func (c *Client) Epoch() time.Time { return c.epoch }
+// Epoch is this end's clock origin (samples and stamps are offsets from
+// it), as a time and as a CLOCK_MONOTONIC reading in ns.
+func (c *Client) Epoch() (time.Time, int64) { return c.epoch, c.epochMono }
+
+func monoNow() int64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return ts.Nano()
+}
 
 // Host is the host's name.
 func (c *Client) Host() string { return c.cfg.Host }

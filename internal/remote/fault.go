@@ -34,6 +34,7 @@ type Fault struct {
 	targets []faults.Target
 	// Agent-clock stamps of the last inject, mapped by InjectedAt.
 	injStart, injDone time.Duration
+	revStart, revDone time.Duration
 }
 
 // NewFault builds the fault on the host (parameters are validated there,
@@ -95,14 +96,24 @@ func (f *Fault) Inject(ctx context.Context) error {
 
 // Revert reverts on the host (idempotent there).
 func (f *Fault) Revert(ctx context.Context) error {
-	_, err := f.c.call(ctx, &wire.Message{Type: wire.TRevert, Step: &f.step})
-	return err
+	r, err := f.c.call(ctx, &wire.Message{Type: wire.TRevert, Step: &f.step})
+	if err != nil {
+		return err
+	}
+	f.revStart, f.revDone = time.Duration(r.Start), time.Duration(r.Done)
+	return nil
 }
 
 // InjectedAt is when the last inject began and ended on the host, on the
 // controller's clock as offsets from base.
 func (f *Fault) InjectedAt(base time.Time) (start, done time.Duration) {
 	return f.c.mapStamp(f.injStart, base), f.c.mapStamp(f.injDone, base)
+}
+
+// RevertedAt is when the last revert began and ended on the host, on the
+// controller's clock as offsets from base.
+func (f *Fault) RevertedAt(base time.Time) (start, done time.Duration) {
+	return f.c.mapStamp(f.revStart, base), f.c.mapStamp(f.revDone, base)
 }
 
 // Action is an action that runs on a host.

@@ -63,6 +63,9 @@ type Hello struct {
 	// EpochWall is the agent's clock origin as wall time (Unix ns): a
 	// controller on the same machine can check its offset estimate.
 	EpochWall int64 `json:"epochWall,omitempty"`
+	// EpochMono is the same origin on CLOCK_MONOTONIC (ns), which on one
+	// machine is shared by every process: a spec's exact truth.
+	EpochMono int64 `json:"epochMono,omitempty"`
 }
 
 // CheckHello compares a peer's hello with this end's versions.
