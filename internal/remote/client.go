@@ -48,9 +48,10 @@ type Client struct {
 	epochMono int64
 	agent     wire.Hello
 
-	clock clock
-	seq   atomic.Uint64
-	ids   atomic.Uint64
+	clock   clock
+	lastAck atomic.Int64 // controller clock (ns) of the last echo
+	seq     atomic.Uint64
+	ids     atomic.Uint64
 
 	mu      sync.Mutex
 	pending map[uint64]chan *wire.Message
@@ -85,6 +86,7 @@ func Dial(ctx context.Context, rwc io.ReadWriteCloser, cfg Config) (*Client, err
 		rwc.Close()
 		return nil, fmt.Errorf("host %s: %w", cfg.Host, err)
 	}
+	c.lastAck.Store(int64(c.mono()))
 	go c.read(rd)
 	for i := 0; i < 8; i++ { // a first estimate before anything is scheduled
 		c.beat()
@@ -192,7 +194,9 @@ func (c *Client) read(rd *wire.Reader) {
 		switch m.Type {
 		case wire.TBeatAck:
 			if m.Beat != nil {
-				c.clock.add(time.Duration(m.Beat.Sent), c.mono(), time.Duration(m.Beat.Agent))
+				now := c.mono()
+				c.lastAck.Store(int64(now))
+				c.clock.add(time.Duration(m.Beat.Sent), now, time.Duration(m.Beat.Agent))
 			}
 		case wire.TSamples:
 			if m.Batch != nil {
@@ -234,6 +238,12 @@ func (c *Client) beatLoop() {
 		case <-c.beatStop:
 			return
 		case <-t.C:
+			// No echo for the TTL: the host has let its faults go (or
+			// will at once); the run must know, even while TCP is silent.
+			if idle := c.mono() - time.Duration(c.lastAck.Load()); idle > c.cfg.GuardTTL {
+				c.fail(fmt.Errorf("no heartbeat echo within %s (the host reverts on its own)", c.cfg.GuardTTL))
+				return
+			}
 			c.beat()
 		}
 	}
