@@ -22,8 +22,9 @@ func init() { extraCommands = append(extraCommands, agentCommand()) }
 
 func agentCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "agent",
-		Usage: "(started by the controller over SSH) serve one remote run on stdin/stdout",
+		Name:   "agent",
+		Usage:  "(started by the controller over SSH) serve one remote run on stdin/stdout",
+		Hidden: true,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "stdio", Usage: "speak the wire protocol on stdin and stdout (the only mode)"},
 		},

@@ -80,6 +80,8 @@ type session struct {
 	order  []*held // in the order they were built
 	probes map[string]*probeRun
 
+	shutdown *wire.Message // the controller's shutdown request, if that ended the session
+
 	ctx    context.Context // cancelled when the session ends
 	cancel context.CancelFunc
 	work   sync.WaitGroup
@@ -250,8 +252,7 @@ func (s *session) loop(ctx context.Context, rd *wire.Reader) string {
 			}
 		case m := <-msgs:
 			if m.Type == wire.TShutdown {
-				s.work.Wait()
-				s.reply(m, &wire.Reply{})
+				s.shutdown = m // answered once everything is reverted
 				return "shutdown by the controller"
 			}
 			s.work.Add(1)
@@ -276,7 +277,11 @@ func (s *session) finish(reason string) Outcome {
 		// Leave the records open: the guard (the lease closes as this
 		// process exits) and `faultline recover` retry them.
 		s.logf("run %s: revert failed, left to the host guard: %v", s.run, err)
-		_ = s.w.Write(&wire.Message{Type: wire.TNotice, Text: "revert failed on the host: " + err.Error()})
+		if s.shutdown != nil {
+			s.reply(s.shutdown, wire.ErrorReply(fmt.Errorf("revert failed on the host, left to its guard: %w", err)))
+		} else {
+			_ = s.w.Write(&wire.Message{Type: wire.TNotice, Text: "revert failed on the host: " + err.Error()})
+		}
 		_ = s.jw.Close()
 		return o
 	}
@@ -288,6 +293,9 @@ func (s *session) finish(reason string) Outcome {
 		}
 	}
 	s.logf("run %s: %d reverted; done", s.run, n)
+	if s.shutdown != nil {
+		s.reply(s.shutdown, &wire.Reply{})
+	}
 	return o
 }
 

@@ -173,6 +173,22 @@ var _ = Describe("agent", Serial, func() {
 		Expect(o.Reverted).To(Equal(1))
 	})
 
+	It("reverts what the controller left held before it answers a shutdown", func() {
+		t := nettest.New("fl-as", "198.18.164", false)
+		s := serve("v-spec")
+		c := s.client(5 * time.Second)
+		f, err := c.NewFault(context.Background(), "cut", "link.down", cutParams(t.Client), "auto")
+		Expect(err).NotTo(HaveOccurred())
+		_, err = f.Prepare(context.Background())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(f.Inject(context.Background())).To(Succeed())
+		Expect(c.Close(context.Background())).To(Succeed())
+		Expect(linkUp(t.Client)).To(BeTrue(), "already back when Close returns")
+		var o agent.Outcome
+		Eventually(s.done, 2*time.Second).Should(Receive(&o))
+		Expect(o.Reverted).To(Equal(1))
+	})
+
 	It("reverts and exits when its stdin ends", func() {
 		t := nettest.New("fl-ae", "198.18.163", false)
 		s := serve("v-spec")
