@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/agent"
 	"github.com/faultline/faultline/internal/nettest"
 	"github.com/faultline/faultline/internal/remote"
@@ -187,6 +188,30 @@ var _ = Describe("agent", Serial, func() {
 		var o agent.Outcome
 		Eventually(s.done, 2*time.Second).Should(Receive(&o))
 		Expect(o.Reverted).To(Equal(1))
+	})
+
+	It("reverts a controller's remote undo record in a session of its own (recover on the controller)", func() {
+		t := nettest.New("fl-ar", "198.18.165", false)
+		held := serve("v-spec")
+		c := held.client(30 * time.Second)
+		f, err := c.NewFault(context.Background(), "cut", "link.down", cutParams(t.Client), "auto")
+		Expect(err).NotTo(HaveOccurred())
+		undo, err := f.Prepare(context.Background())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(f.Inject(context.Background())).To(Succeed())
+		Expect(linkUp(t.Client)).To(BeFalse())
+
+		other := serve("v-spec")
+		Expect(remote.RevertOnHost(context.Background(), rwc{other.ctrlR, other.ctrlW, []io.Closer{other.ctrlW}}, "v-spec", undo.Params)).To(Succeed())
+		Expect(linkUp(t.Client)).To(BeTrue())
+		Expect(f.Revert(context.Background())).To(Succeed(), "the first session's revert is idempotent")
+		Expect(c.Close(context.Background())).To(Succeed())
+
+		forged, _ := json.Marshal(remote.RemoteUndo{Host: "hv-t", Run: "r", Step: "x",
+			Undo: faults.Undo{Kind: "net.partition", Params: json.RawMessage(`{"table":"not-ours"}`)}})
+		third := serve("v-spec")
+		err = remote.RevertOnHost(context.Background(), rwc{third.ctrlR, third.ctrlW, []io.Closer{third.ctrlW}}, "v-spec", forged)
+		Expect(err).To(MatchError(faults.ErrUntrusted), "the host reverts only what faultline created")
 	})
 
 	It("reverts and exits when its stdin ends", func() {
