@@ -182,6 +182,27 @@ var _ = Describe("a host's agent as a child process", Serial, func() {
 		}, time.Second).Should(ContainSubstring("link.down): reverted"))
 	})
 
+	It("leaves the revert to the host guard when the agent hangs, and tells the controller", func() {
+		t := nettest.New("fl-rh", "198.18.176", false)
+		ch := startAgent()
+		ttl := time.Second
+		c := dial(ch, ttl)
+		f := cut(c, t.Client)
+		Expect(f.Inject(context.Background())).To(Succeed())
+		stopped := time.Now()
+		Expect(ch.cmd.Process.Signal(syscall.SIGSTOP)).To(Succeed())
+		DeferCleanup(func() { _ = ch.cmd.Process.Signal(syscall.SIGCONT) })
+		Eventually(func() bool { return linkUp(t.Client) }, ttl+2*time.Second, time.Millisecond).Should(BeTrue())
+		back := time.Since(stopped)
+		GinkgoWriter.Printf("agent SIGSTOPped: link back after %s (ttl %s)\n", back, ttl)
+		AddReportEntry("agent hung: link back after", back.String())
+		Expect(back).To(BeNumerically(">=", ttl*3/4), "a hung agent is waited for, not a dead one")
+		Expect(back).To(BeNumerically("<", ttl+500*time.Millisecond))
+		var lost error
+		Eventually(c.Lost(), ttl).Should(Receive(&lost))
+		Expect(lost.Error()).To(ContainSubstring("no heartbeat echo"))
+	})
+
 	// 1 ms probing needs the CPU: on a machine loaded far beyond its cores
 	// a check can stall for milliseconds, so a bad attempt is retried.
 	It("streams probe samples mapped onto the controller's clock: a 300 ms cut at 1 ms probing", FlakeAttempts(3), func() {
