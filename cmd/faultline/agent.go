@@ -16,6 +16,7 @@ import (
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/guard"
 	"github.com/faultline/faultline/internal/agent"
+	"github.com/faultline/faultline/nsutil"
 )
 
 func init() { extraCommands = append(extraCommands, agentCommand()) }
@@ -36,6 +37,12 @@ func agentCmd(c *cli.Context) error {
 	if !c.Bool("stdio") {
 		return invalid(errors.New("agent: only --stdio is supported; faultline never listens on a socket"))
 	}
+	// Without `netns:` a fault acts where the SSH server put this
+	// process, never in PID 1's namespace; the host guard agrees.
+	if err := nsutil.HostIsSelf(); err != nil {
+		return cli.Exit("agent: "+err.Error(), engine.ExitInfra)
+	}
+	_ = os.Setenv(nsutil.HostSelfEnv, "self")
 	// The controller's end is the lease: a hang-up or a ^C meant for a
 	// terminal is not ours; the stream's end is.
 	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE)
