@@ -72,6 +72,8 @@ type session struct {
 	run       string
 	exp       string
 	lease     *guard.Lease
+	// allowLockout is the controller's safety.allowLockout.
+	allowLockout bool
 
 	lastBeat atomic.Int64 // mono ns of the last heartbeat
 
@@ -133,7 +135,7 @@ func (s *session) hello(ctx context.Context, rd *wire.Reader) error {
 	if !runIDRe.MatchString(h.Run) {
 		return fmt.Errorf("hello: run id %q: want letters, digits, '.', '_', '-'", h.Run)
 	}
-	s.run, s.exp, s.ttl = h.Run, h.Experiment, time.Duration(h.GuardTTL)
+	s.run, s.exp, s.ttl, s.allowLockout = h.Run, h.Experiment, time.Duration(h.GuardTTL), h.AllowLockout
 	if s.ttl <= 0 {
 		s.ttl = DefaultTTL
 	}

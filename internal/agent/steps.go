@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
+	"github.com/faultline/faultline/engine"
+	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/wire"
 	"github.com/faultline/faultline/journal"
@@ -147,14 +150,36 @@ func (s *session) preflight(st *wire.Step) (*wire.Reply, error) {
 	} else {
 		pf, ok = h.action.(faults.Preflighter)
 	}
+	ctx, cancel := context.WithTimeout(s.ctx, stepTimeout)
+	defer cancel()
 	if ok {
-		ctx, cancel := context.WithTimeout(s.ctx, stepTimeout)
-		defer cancel()
 		if err := pf.Preflight(ctx); err != nil {
 			return nil, err
 		}
 	}
+	if err := s.lockout(ctx, h); err != nil {
+		return nil, err
+	}
 	return h.describe(), nil
+}
+
+// lockout refuses a fault that would cut the controller's own path to
+// this host (the SSH connection it came in on, the default route), with
+// the engine's own check run here, in the namespace the agent runs in,
+// unless the experiment allows it and a host guard holds the lease.
+func (s *session) lockout(ctx context.Context, h *held) error {
+	if h.fault == nil {
+		return nil
+	}
+	plan := &engine.Plan{
+		Exp:   &experiments.Experiment{Version: 1, Name: s.exp, Safety: experiments.Safety{AllowLockout: s.allowLockout}},
+		Steps: []*engine.PlannedStep{{Step: &experiments.Step{Name: h.step, Fault: h.kind}, Fault: h.fault}},
+	}
+	check := engine.LockoutCheck{SSHConnection: os.Getenv("SSH_CONNECTION")}
+	if err := plan.CheckLockout(ctx, check, s.lease != nil); err != nil {
+		return fmt.Errorf("on this host: %w", err)
+	}
+	return nil
 }
 
 func (s *session) fault(st *wire.Step) (*held, error) {
@@ -182,6 +207,9 @@ func (s *session) prepare(st *wire.Step) (*wire.Reply, error) {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, stepTimeout)
 	defer cancel()
+	if err := s.lockout(ctx, h); err != nil {
+		return nil, err
+	}
 	undo, err := h.fault.Prepare(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)

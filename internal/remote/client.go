@@ -30,6 +30,9 @@ type Config struct {
 	Experiment string
 	// GuardTTL is the lease the agent holds faults under.
 	GuardTTL time.Duration
+	// AllowLockout is the experiment's safety.allowLockout: without it the
+	// host refuses a fault that cuts the SSH connection it is reached by.
+	AllowLockout bool
 	// Version is this binary's; the agent's must be the same.
 	Version string
 	// Beat is the heartbeat interval (default GuardTTL/10, at most 100 ms:
@@ -99,7 +102,7 @@ func Dial(ctx context.Context, rwc io.ReadWriteCloser, cfg Config) (*Client, err
 func (c *Client) hello(ctx context.Context, rd *wire.Reader) error {
 	if err := c.w.Write(&wire.Message{Type: wire.THello, Hello: &wire.Hello{Proto: wire.Version,
 		Binary: c.cfg.Version, Role: "controller", Run: c.cfg.Run, Experiment: c.cfg.Experiment,
-		GuardTTL: int64(c.cfg.GuardTTL)}}); err != nil {
+		GuardTTL: int64(c.cfg.GuardTTL), AllowLockout: c.cfg.AllowLockout}}); err != nil {
 		return err
 	}
 	type res struct {

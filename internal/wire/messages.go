@@ -56,6 +56,9 @@ type Hello struct {
 	Run        string `json:"run,omitempty"`
 	Experiment string `json:"experiment,omitempty"`
 	GuardTTL   int64  `json:"guardTTL,omitempty"` // ns
+	// AllowLockout lets a fault cut the controller's own path to the
+	// host (the lease then brings the host back).
+	AllowLockout bool `json:"allowLockout,omitempty"`
 	// Agent side.
 	Host    string `json:"host,omitempty"`
 	PID     int    `json:"pid,omitempty"`
