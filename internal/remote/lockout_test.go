@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -110,7 +111,11 @@ var _ = Describe("lock-out on a host", Serial, func() {
 		Expect(f.Inject(context.Background())).To(Succeed())
 		Expect(linkUp(t.Server)).To(BeFalse(), "the agent's namespace, not PID 1's")
 		Expect(ch.cmd.Process.Signal(syscall.SIGKILL)).To(Succeed())
+		guardLog := func() string {
+			b, _ := os.ReadFile(filepath.Join(filepath.Dir(c.Agent().Journal), "guard.log"))
+			return string(b)
+		}
 		Eventually(func() bool { return linkUp(t.Server) }, ttl+500*time.Millisecond, time.Millisecond).Should(BeTrue(),
-			"the guard reverts in the same namespace")
+			func() string { return "the guard reverts in the same namespace; its log:\n" + guardLog() })
 	})
 })
