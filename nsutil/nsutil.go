@@ -32,10 +32,11 @@ func IsHost(name string) bool { return nsname.IsHost(name) }
 func Path(name string) string { return filepath.Join(Dir, name) }
 
 // Open returns a handle to the named namespace (the caller closes it).
-// For the host it returns the namespace of PID 1's network.
+// For the host it returns the namespace of PID 1's network (or this
+// process's own, after HostIsSelf).
 func Open(name string) (netns.NsHandle, error) {
 	if IsHost(name) {
-		h, err := netns.GetFromPath("/proc/1/ns/net")
+		h, err := netns.GetFromPath(hostPath)
 		if err != nil {
 			return netns.None(), fmt.Errorf("open host netns: %w", err)
 		}
@@ -134,7 +135,7 @@ func Inode(name string) (uint64, error) {
 	var st unix.Stat_t
 	p := Path(name)
 	if IsHost(name) {
-		p = "/proc/1/ns/net"
+		p = hostPath
 	}
 	if err := unix.Stat(p, &st); err != nil {
 		return 0, fmt.Errorf("stat netns %q: %w", name, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/nsutil"
 )
 
 // linkScoper is a link or switch fault that can say which links of a
@@ -39,7 +40,8 @@ func linkTrust(kind string, build func(json.RawMessage) (faults.Fault, error)) f
 			return fmt.Errorf("%s: fault cannot load an undo record", kind)
 		}
 		netns := r.core().netns
-		if u.Before.Netns != netns {
+		// A snapshot names the host "host"; a fault's parameters may say "".
+		if u.Before.Netns != netns && !(nsutil.IsHost(u.Before.Netns) && nsutil.IsHost(netns)) {
 			return fmt.Errorf("%s undo record: snapshot of %s, but the fault names %s",
 				kind, linkNsLabel(u.Before.Netns), linkNsLabel(netns))
 		}

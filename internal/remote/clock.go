@@ -1,0 +1,67 @@
+package remote
+
+import (
+	"sync"
+	"time"
+)
+
+// ClockEstimate maps a host's monotonic clock onto the controller's.
+// Offset is agent minus controller for the same instant; Error bounds
+// how far the estimate can be off (half the round trip it came from).
+type ClockEstimate struct {
+	Offset time.Duration
+	Error  time.Duration
+	RTT    time.Duration
+	// Samples is how many round trips the estimate was chosen from.
+	Samples int
+	OK      bool
+}
+
+// clockWindow keeps the last round trips; the one with the smallest RTT
+// wins (NTP's min-delay filter: a round trip delayed by queueing on
+// either side is the one whose midpoint is least certain). A bounded
+// window follows slow drift between the two monotonic clocks.
+const clockWindow = 64
+
+type roundTrip struct {
+	rtt, offset time.Duration
+}
+
+type clock struct {
+	mu   sync.Mutex
+	ring [clockWindow]roundTrip
+	n    int
+	next int
+}
+
+// add records one heartbeat: sent and recv on the controller's clock, at
+// the agent's clock when it echoed.
+func (c *clock) add(sent, recv, agent time.Duration) {
+	if recv < sent {
+		return
+	}
+	rtt := recv - sent
+	rt := roundTrip{rtt: rtt, offset: agent - (sent + rtt/2)}
+	c.mu.Lock()
+	c.ring[c.next] = rt
+	c.next = (c.next + 1) % clockWindow
+	if c.n < clockWindow {
+		c.n++
+	}
+	c.mu.Unlock()
+}
+
+func (c *clock) estimate() ClockEstimate {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == 0 {
+		return ClockEstimate{}
+	}
+	best := c.ring[0]
+	for _, rt := range c.ring[1:c.n] {
+		if rt.rtt < best.rtt {
+			best = rt
+		}
+	}
+	return ClockEstimate{Offset: best.offset, Error: best.rtt / 2, RTT: best.rtt, Samples: c.n, OK: true}
+}
