@@ -37,7 +37,7 @@ func (s *session) startProbe(p *wire.Probe) (*wire.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := probes.NewSpec(p.Name, def)
+	spec, err := probes.NewSpec(def)
 	if err != nil {
 		return nil, err
 	}

@@ -108,7 +108,7 @@ func params(p json.RawMessage) json.RawMessage {
 func (Local) StartProbes(ctx context.Context, base time.Time, ps []ProbeSpec, emit func(string, probes.Sample)) (func(), error) {
 	specs := make([]probes.Spec, 0, len(ps))
 	for _, p := range ps {
-		sp, err := probes.NewSpec(p.Name, p.Def)
+		sp, err := probes.NewSpec(p.Def.Def(p.Name))
 		if err != nil {
 			return nil, err
 		}

@@ -253,7 +253,7 @@ var _ = Describe("a host's agent as a child process", Serial, func() {
 		}()
 		var mu sync.Mutex
 		var samples []probes.Sample
-		def := &experiments.Probe{TCP: &experiments.TCPProbe{Address: acceptor(t.Server, t.ServerAddr), Timeout: experiments.Duration(50 * time.Millisecond)},
+		def := &experiments.Probe{Inline: experiments.Inline{Kind: "tcp", With: map[string]any{"address": acceptor(t.Server, t.ServerAddr), "timeout": "50ms"}},
 			Every: experiments.Duration(time.Millisecond), Netns: t.Client}
 		stop, err := remote.NewHost(c).StartProbes(context.Background(), base, []remote.ProbeSpec{{Name: "web", Def: def}},
 			func(_ string, s probes.Sample) { mu.Lock(); samples = append(samples, s); mu.Unlock() })

@@ -28,7 +28,7 @@ var _ = Describe("the local executor", Serial, func() {
 		_, err = ex.NewFault(context.Background(), remote.StepSpec{Name: "w", Kind: "wait"})
 		Expect(err).To(MatchError(ContainSubstring("is an action")))
 		var ok, failed atomic.Int32
-		def := &experiments.Probe{TCP: &experiments.TCPProbe{Address: t.ServerAddr + ":80"}, Every: experiments.Duration(5 * time.Millisecond), Netns: t.Client}
+		def := &experiments.Probe{Inline: experiments.Inline{Kind: "tcp", With: map[string]any{"address": t.ServerAddr + ":80"}}, Every: experiments.Duration(5 * time.Millisecond), Netns: t.Client}
 		stop, err := ex.StartProbes(context.Background(), time.Now(), []remote.ProbeSpec{{Name: "web", Def: def}}, func(_ string, s probes.Sample) {
 			if s.OK {
 				ok.Add(1)

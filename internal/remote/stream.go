@@ -53,7 +53,7 @@ func (st *stream) end() {
 // returns once its last samples were emitted.
 func (c *Client) StartProbe(ctx context.Context, name string, def *experiments.Probe, base time.Time,
 	emit func(string, probes.Sample)) (stop func(), err error) {
-	p, err := wire.ProbeOf(name, def)
+	p, err := wire.ProbeOf(def.Def(name))
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/wire"
 	"github.com/faultline/faultline/probes"
@@ -119,9 +118,9 @@ var _ = Describe("frames", func() {
 
 var _ = Describe("probe definitions", func() {
 	It("round-trip through start-probe", func() {
-		def := &experiments.Probe{TCP: &experiments.TCPProbe{Address: "198.18.0.2:80", Timeout: experiments.Duration(50 * time.Millisecond)},
-			Every: experiments.Duration(time.Millisecond), Netns: "fl-x"}
-		p, err := wire.ProbeOf("db", def)
+		def := probes.Def{Name: "db", Kind: "tcp", Params: json.RawMessage(`{"address":"198.18.0.2:80","timeout":"50ms"}`),
+			Every: time.Millisecond, Netns: "fl-x"}
+		p, err := wire.ProbeOf(def)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(p.Kind).To(Equal("tcp"))
 		back, err := p.Def()
