@@ -16,6 +16,7 @@ import (
 
 	// Fault, action and probe kinds register themselves.
 	_ "github.com/faultline/faultline/faults/actions"
+	_ "github.com/faultline/faultline/faults/bmcfault"
 	_ "github.com/faultline/faultline/faults/netfault"
 	_ "github.com/faultline/faultline/faults/procfault"
 	_ "github.com/faultline/faultline/faults/virtfault"

@@ -1,0 +1,135 @@
+package bmcfault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/bougou/go-ipmi/pkg/client"
+	"github.com/bougou/go-ipmi/pkg/types"
+
+	"github.com/faultline/faultline/nsutil"
+)
+
+// Timeouts: a BMC on a management network answers in milliseconds; a
+// lost datagram is retried once, and a whole operation never takes longer
+// than opTimeout, so an unreachable BMC fails in seconds, not minutes.
+const (
+	exchangeTimeout = 500 * time.Millisecond
+	exchangeRetries = 1
+	opTimeout       = 5 * time.Second
+)
+
+// ErrAuth marks a BMC that refused the user or password.
+var ErrAuth = errors.New("authentication refused (wrong user or password?)")
+
+// ErrUnreachable marks a BMC that did not answer.
+var ErrUnreachable = errors.New("no answer")
+
+// nsDialer creates the UDP socket inside a namespace: a socket keeps the
+// namespace it was created in, so every datagram of the session goes
+// through it whichever thread sends it.
+type nsDialer struct{ netns string }
+
+func (d nsDialer) Dial(network, addr string) (net.Conn, error) {
+	if nsutil.IsHost(d.netns) {
+		return net.Dial(network, addr)
+	}
+	var conn net.Conn
+	err := nsutil.Do(d.netns, func() error {
+		var err error
+		conn, err = net.Dial(network, addr)
+		return err
+	})
+	return conn, err
+}
+
+// suites are the cipher suites to offer, in order.
+func (c Config) suites() []types.CipherSuiteID {
+	if c.CipherSuite != 0 {
+		return []types.CipherSuiteID{types.CipherSuiteID(c.CipherSuite)}
+	}
+	return []types.CipherSuiteID{17, 3}
+}
+
+// session is an authenticated RMCP+ session at administrator privilege.
+type session struct {
+	cfg Config
+	pw  string
+	c   *client.Client
+}
+
+// open connects and authenticates. The caller closes the session.
+func open(ctx context.Context, cfg Config) (*session, error) {
+	pw, err := cfg.password()
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.NewClient(cfg.Address, cfg.Port, cfg.User, pw)
+	if err != nil {
+		return nil, fmt.Errorf("bmc %s: %w", cfg.endpoint(), redact(err, pw))
+	}
+	c.WithUDPProxy(nsDialer{netns: cfg.Netns})
+	c.WithTimeout(exchangeTimeout).WithRetry(exchangeRetries)
+	suites := cfg.suites()
+	c.WithCipherSuiteID(suites...)
+	c.WithMaxPrivilegeLevel(types.PrivilegeLevelAdministrator)
+	s := &session{cfg: cfg, pw: pw, c: c}
+	if err := c.Connect(ctx); err != nil {
+		_ = c.Close(context.WithoutCancel(ctx))
+		return nil, s.wrap("connect", err)
+	}
+	return s, nil
+}
+
+// close ends the session on the BMC and frees the socket.
+func (s *session) close(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), exchangeTimeout)
+	defer cancel()
+	_ = s.c.Close(cctx)
+}
+
+// wrap names the BMC, classifies err, and removes the password from it.
+func (s *session) wrap(what string, err error) error {
+	msg := err.Error()
+	var kind error
+	switch {
+	case strings.Contains(msg, "RAKP") && strings.Contains(msg, "mismatch"),
+		strings.Contains(msg, "authentication failed"),
+		strings.Contains(msg, "Unauthorized name"),
+		strings.Contains(msg, "invalid name"):
+		kind = ErrAuth
+	case strings.Contains(msg, "timeout"), strings.Contains(msg, "deadline"), strings.Contains(msg, "connection refused"),
+		strings.Contains(msg, "no route"), strings.Contains(msg, "network is unreachable"):
+		kind = ErrUnreachable
+	}
+	netns := ""
+	if !nsutil.IsHost(s.cfg.Netns) {
+		netns = " (from netns " + s.cfg.Netns + ")"
+	}
+	if kind != nil {
+		return fmt.Errorf("bmc %s%s: %s: %w (%w)", s.cfg.endpoint(), netns, what, kind, redact(err, s.pw))
+	}
+	return fmt.Errorf("bmc %s%s: %s: %w", s.cfg.endpoint(), netns, what, redact(err, s.pw))
+}
+
+// redactedError hides a secret in a wrapped error's text and keeps the
+// chain for errors.Is.
+type redactedError struct {
+	err    error
+	secret string
+}
+
+func (e redactedError) Error() string {
+	if e.secret == "" {
+		return e.err.Error()
+	}
+	return strings.ReplaceAll(e.err.Error(), e.secret, "********")
+}
+
+func (e redactedError) Unwrap() error { return e.err }
+
+func redact(err error, secret string) error { return redactedError{err: err, secret: secret} }
