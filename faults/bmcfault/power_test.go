@@ -13,6 +13,7 @@ import (
 
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/faults/bmcfault"
+	"github.com/faultline/faultline/probes"
 )
 
 func newFault(with string) faults.Fault {
@@ -177,5 +178,39 @@ var _ = Describe("bmc.power parameters and undo records", func() {
 			err := faults.TrustUndo(faults.Undo{Kind: "bmc.power", Params: json.RawMessage(bad)})
 			Expect(err).To(MatchError(faults.ErrUntrusted), bad)
 		}
+	})
+})
+
+var _ = Describe("the bmc probe against a real ipmi_sim", func() {
+	It("reads 1 while the host is on, 0 once it is off, and is not ok when the BMC does not answer", func() {
+		s := startSim()
+		ctx := context.Background()
+		def := probes.Def{Name: "hv-a-power", Kind: "bmc", Netns: s.netns, Every: time.Second,
+			Params: json.RawMessage(fmt.Sprintf(`{"address":%q,"user":%q,"passwordFile":%q}`, simAddr, simUser, s.pwFile))}
+		p, err := probes.New(def)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(p.(probes.Preflighter).Preflight(ctx)).To(Succeed())
+
+		smp := p.Check(ctx)
+		Expect(smp.OK).To(BeTrue(), smp.Detail)
+		Expect(smp.Value).To(Equal(1.0))
+
+		f := newFault(s.with("off"))
+		_, err = f.Prepare(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(f.Inject(ctx)).To(Succeed())
+		smp = p.Check(ctx)
+		Expect(smp.OK).To(BeTrue(), smp.Detail)
+		Expect(smp.Value).To(Equal(0.0))
+
+		def.Params = json.RawMessage(fmt.Sprintf(`{"address":"198.19.0.77","user":%q,"passwordFile":%q}`, simUser, s.pwFile))
+		dead, err := probes.New(def)
+		Expect(err).NotTo(HaveOccurred())
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		smp = dead.Check(cctx)
+		Expect(smp.OK).To(BeFalse())
+		Expect(smp.Detail).To(ContainSubstring("198.19.0.77:623"))
+		Expect(smp.Detail).NotTo(ContainSubstring(simPassword))
 	})
 })

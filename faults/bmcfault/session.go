@@ -31,7 +31,8 @@ var ErrUnreachable = errors.New("no answer")
 
 // nsDialer creates the UDP socket inside a namespace: a socket keeps the
 // namespace it was created in, so every datagram of the session goes
-// through it whichever thread sends it.
+// through it whichever thread sends it. A host name is resolved in the
+// namespace faultline runs in: give BMCs behind a namespace as addresses.
 type nsDialer struct{ netns string }
 
 func (d nsDialer) Dial(network, addr string) (net.Conn, error) {
@@ -39,12 +40,17 @@ func (d nsDialer) Dial(network, addr string) (net.Conn, error) {
 		return net.Dial(network, addr)
 	}
 	var conn net.Conn
-	err := nsutil.Do(d.netns, func() error {
-		var err error
-		conn, err = net.Dial(network, addr)
-		return err
-	})
-	return conn, err
+	var dialErr error
+	if err := nsutil.Do(d.netns, func() error {
+		conn, dialErr = net.Dial(network, addr)
+		return nil
+	}); err != nil {
+		if conn != nil {
+			conn.Close()
+		}
+		return nil, err
+	}
+	return conn, dialErr
 }
 
 // suites are the cipher suites to offer, in order.
