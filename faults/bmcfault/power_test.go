@@ -124,7 +124,9 @@ var _ = Describe("bmc.power against a real ipmi_sim", func() {
 		const wrong = "not-the-Passw0rd"
 		Expect(os.WriteFile(s.pwFile, []byte(wrong), 0o600)).To(Succeed())
 		f := newFault(s.with("off"))
+		start := time.Now()
 		err := f.(faults.Preflighter).Preflight(ctx)
+		fmt.Fprintf(GinkgoWriter, "wrong password refused after %v: %v\n", time.Since(start), err)
 		Expect(err).To(HaveOccurred())
 		Expect(errors.Is(err, bmcfault.ErrAuth)).To(BeTrue(), err.Error())
 		Expect(err.Error()).To(ContainSubstring("198.19.0.2:623"))

@@ -129,11 +129,15 @@ type redactedError struct {
 	secret string
 }
 
+// Error keeps the message on one line: go-ipmi joins the errors of each
+// cipher suite it tried with newlines, and reports and journals are read
+// line by line.
 func (e redactedError) Error() string {
+	msg := strings.Join(strings.Fields(e.err.Error()), " ")
 	if e.secret == "" {
-		return e.err.Error()
+		return msg
 	}
-	return strings.ReplaceAll(e.err.Error(), e.secret, "********")
+	return strings.ReplaceAll(msg, e.secret, "********")
 }
 
 func (e redactedError) Unwrap() error { return e.err }
