@@ -27,8 +27,8 @@ const (
 )
 
 // sim is a real OpenIPMI ipmi_sim BMC inside a throwaway namespace. Its
-// chassis_control program records every `set power` in calls (with the
-// time it ran) and the power state in a state file.
+// chassis_control program records every `set` in calls (with the time it
+// ran) and the power state in a state file.
 type sim struct {
 	netns, dir, pwFile string
 	cmd                *exec.Cmd
@@ -48,10 +48,8 @@ get)
 	for p in "$@"; do [ "$p" = power ] && echo "power:$(<"$st")"; done ;;
 set)
 	while [ $# -gt 1 ]; do
-		if [ "$1" = power ]; then
-			echo "${now}000 set power $2" >> "$dir/calls"
-			echo "$2" > "$st"
-		fi
+		echo "${now}000 set $1 $2" >> "$dir/calls"
+		[ "$1" = power ] && echo "$2" > "$st"
 		shift 2
 	done ;;
 esac
@@ -146,11 +144,14 @@ func (s *sim) power() string {
 }
 
 // sets are the recorded `set power` calls: their times and values.
-func (s *sim) sets() (at []time.Time, vals []string) {
+func (s *sim) sets() (at []time.Time, vals []string) { return s.setsOf("power") }
+
+// setsOf are the recorded `set PARAM` calls.
+func (s *sim) setsOf(param string) (at []time.Time, vals []string) {
 	b, _ := os.ReadFile(filepath.Join(s.dir, "calls"))
 	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		f := strings.Fields(l)
-		if len(f) != 4 {
+		if len(f) != 4 || f[2] != param {
 			continue
 		}
 		ns, _ := strconv.ParseInt(f[0], 10, 64)
