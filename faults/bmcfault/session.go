@@ -85,13 +85,19 @@ func open(ctx context.Context, cfg Config) (*session, error) {
 	c.WithMaxPrivilegeLevel(types.PrivilegeLevelAdministrator)
 	s := &session{cfg: cfg, pw: pw, c: c}
 	if err := c.Connect(ctx); err != nil {
-		_ = c.Close(context.WithoutCancel(ctx))
+		// No session to close on the BMC: a cancelled context makes Close
+		// skip the Close Session exchange (which an unreachable BMC would
+		// let time out) and only free the socket.
+		dead, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = c.Close(dead)
 		return nil, s.wrap("connect", err)
 	}
 	return s, nil
 }
 
-// close ends the session on the BMC and frees the socket.
+// close ends the session on the BMC and frees the socket. It must run
+// once per session: go-ipmi's Close panics the second time.
 func (s *session) close(ctx context.Context) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), exchangeTimeout)
 	defer cancel()
