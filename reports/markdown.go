@@ -37,6 +37,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	for _, v := range r.Verdicts {
 		fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", icon[v.Passed], mdEscape(v.Name), v.Bound, v.Measured)
 	}
+	writeRecovery(&b, Waterfalls(r))
 	b.WriteString("\n### Timeline\n\n```\n")
 	b.WriteString(TextTimeline(r))
 	b.WriteString("```\n\n### Probes\n\n| probe | samples | availability | longest outage | outages |\n|---|---|---|---|---|\n")
@@ -61,4 +62,87 @@ func tAt(s float64, ok bool) string {
 
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// textBarCells is the width of a Markdown waterfall bar, in characters.
+const textBarCells = 32
+
+// writeRecovery writes the waterfalls as tables, each row with a bar of
+// characters scaled to the longest row: █ reached, ▒ not reached by the
+// last sample, ▓ the fault or an action, ┃ the bound.
+func writeRecovery(b *strings.Builder, wfs []Waterfall) {
+	if len(wfs) == 0 {
+		return
+	}
+	b.WriteString("\n### Recovery\n\nSeconds from each fault's inject, in the order things recovered; " +
+		"bars scaled to the longest: █ reached, ▒ not reached by the last sample, ▓ the fault or an action, ┃ the bound.\n")
+	for _, w := range wfs {
+		if w.Ran {
+			fmt.Fprintf(b, "\n**%s** (`%s`), injected at T%+.3fs:\n\n", mdEscape(w.Step), w.Kind, w.At)
+		} else {
+			fmt.Fprintf(b, "\n**%s** (`%s`) did not run: nothing to measure from.\n\n", mdEscape(w.Step), w.Kind)
+		}
+		b.WriteString("| outcome | what | after | from fault | bound | measured | |\n|---|---|---|---|---|---|---|\n")
+		for _, bar := range w.Bars {
+			span, after := "—", "—"
+			if bar.Drawn() {
+				span = offset(bar.From) + " → " + offset(bar.To)
+			}
+			if bar.After != "" {
+				after = mdEscape(bar.After)
+			}
+			bound := "—"
+			if bar.BoundText != "" {
+				bound = "`" + bar.BoundText + "`"
+			}
+			if bar.HasBound {
+				bound += " (" + offset(bar.Bound) + ")"
+			}
+			outcome := bar.StateText()
+			switch {
+			case bar.State == BarFault || bar.State == BarAction && !bar.Failed():
+			case bar.Failed():
+				outcome = "❌ " + outcome
+			default:
+				outcome = "✅ " + outcome
+			}
+			measured := bar.Measured
+			if bar.Detail != "" && bar.Failed() {
+				measured += " (" + mdEscape(bar.Detail) + ")"
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | `%s` |\n", outcome, mdEscape(bar.Label), after, span, bound, measured, textBar(bar, w.Span))
+		}
+	}
+}
+
+// textBar draws a bar over span seconds in textBarCells characters.
+func textBar(bar Bar, span float64) string {
+	cells := []rune(strings.Repeat("░", textBarCells))
+	if span <= 0 {
+		span = 1
+	}
+	cell := func(s float64) int {
+		i := int(s / span * textBarCells)
+		return max(0, min(textBarCells-1, i))
+	}
+	if bar.Drawn() {
+		fill := '█'
+		switch bar.State {
+		case BarUnreached:
+			fill = '▒'
+		case BarFault, BarAction:
+			fill = '▓'
+		}
+		to := cell(bar.To)
+		if bar.To > bar.From && float64(to)*span/textBarCells == bar.To && to > cell(bar.From) {
+			to-- // a bar ending on a cell boundary does not spill into the next
+		}
+		for i := cell(bar.From); i <= to; i++ {
+			cells[i] = fill
+		}
+	}
+	if bar.HasBound {
+		cells[cell(bar.Bound)] = '┃'
+	}
+	return string(cells)
 }
