@@ -36,6 +36,9 @@ func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 	for _, p := range r.Probes {
 		d.Charts = append(d.Charts, htmlChart{Probe: p, SVG: template.HTML(chartSVG(r, sc, p)), Counting: countingProbe(p.Kind)})
 	}
+	for i, w := range Waterfalls(r) {
+		d.Waterfalls = append(d.Waterfalls, htmlWaterfall{Title: waterfallTitle(w), SVG: template.HTML(waterfallSVG(w, i))})
+	}
 	d.Steps = planRows(r)
 	for k, v := range r.Labels {
 		d.Labels = append(d.Labels, k+"="+v)
@@ -58,8 +61,14 @@ type htmlData struct {
 	Timeline     template.HTML
 	TextTimeline string
 	Charts       []htmlChart
+	Waterfalls   []htmlWaterfall
 	Steps        []planRow
 	Cmp          *Comparison
+}
+
+type htmlWaterfall struct {
+	Title string
+	SVG   template.HTML
 }
 
 type htmlChart struct {

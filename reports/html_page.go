@@ -53,6 +53,20 @@ svg .cursor-t{font-size:10.5px;fill:#202124;pointer-events:none}
 .chart-title{margin:14px 0 2px;font-weight:600}
 .kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}
 .kv div:nth-child(odd){color:var(--muted)}
+svg.wf{width:100%;height:auto;display:block;font-size:11px;font-family:inherit}
+svg .wf-label{fill:#3c4043}
+svg .wf-bar.fault{fill:rgba(251,188,4,.35);stroke:#e37400}
+svg .wf-bar.action{fill:rgba(66,133,244,.3);stroke:#1a73e8}
+svg .wf-bar.action.failed{stroke:var(--bad);stroke-dasharray:4 2}
+svg .wf-bar.within{fill:#1e8e3e}
+svg .wf-bar.late{fill:#d93025}
+svg .wf-bar.unreached{stroke:#d93025;stroke-dasharray:4 2}
+svg .wf-bound{stroke:#202124;stroke-width:2}
+svg .wf-bound-tip{fill:#202124}
+svg .wf-status.good{fill:var(--ok);font-weight:600}
+svg .wf-status.bad{fill:var(--bad);font-weight:700}
+svg .wf-status.neutral{fill:var(--muted)}
+svg .wf-none{fill:var(--bad);font-style:italic}
 .trend-worse{color:var(--bad);font-weight:700}.trend-better{color:var(--ok);font-weight:700}
 </style>
 </head>
@@ -75,7 +89,13 @@ svg .cursor-t{font-size:10.5px;fill:#202124;pointer-events:none}
 {{range .R.Verdicts}}<tr class="{{if .Passed}}pass{{else}}fail{{end}}"><td>{{if .Passed}}<span class="pass-mark">PASS</span>{{else}}<span class="fail-mark">FAIL</span>{{end}}</td><td>{{.Name}}</td><td><code>{{.Bound}}</code></td><td class="num">{{.Measured}}</td><td class="num muted">{{win $.R .Window}}</td><td class="muted">{{.Detail}}</td></tr>
 {{end}}</tbody></table></section>
 
-<section id="timeline-section"><h2>Timeline</h2>
+{{if .Waterfalls}}<section id="recovery"><h2>Recovery</h2>
+<p class="legend muted">Seconds from each fault's inject, in the order things recovered. <span><i class="sw" style="background:rgba(251,188,4,.35)"></i>the fault</span><span><i class="sw" style="background:rgba(66,133,244,.3)"></i>an action</span><span><i class="sw" style="background:#1e8e3e"></i>reached within its bound</span><span><i class="sw" style="background:#d93025"></i>reached late</span><span><i class="sw" style="background:repeating-linear-gradient(45deg,#d93025 0 3px,#fce8e6 3px 6px)"></i>not reached by the last sample</span><span><i class="sw" style="background:#202124;width:3px"></i>the bound</span></p>
+{{range .Waterfalls}}<div class="chart-title">{{.Title}}</div>
+{{.SVG}}
+{{end}}</section>
+
+{{end}}<section id="timeline-section"><h2>Timeline</h2>
 <p class="legend muted">Times in seconds from the method start. <span><i class="sw" style="background:rgba(251,188,4,.35)"></i>fault window</span><span><i class="sw" style="background:rgba(66,133,244,.3)"></i>action</span><span><i class="sw" style="background:#81c995"></i>probe up</span><span><i class="sw" style="background:#d93025"></i>a sample failed</span><span><i class="sw" style="background:#a50e0e"></i>outage (hover for details)</span><span><i class="sw" style="background:#f1f3f4"></i>steady-state checks</span></p>
 {{.Timeline}}
 </section>
