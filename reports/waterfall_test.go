@@ -297,3 +297,88 @@ var _ = Describe("recovery waterfall in headless Chromium", Label("chromium"), f
 		Expect(with[red] - without[red]).To(BeNumerically(">", 300), "the late bar")
 	})
 })
+
+// twoFaultsYAML: two cuts, a fix run during the second, and a third fault
+// scheduled after the run ended (it never ran).
+const twoFaultsYAML = `version: 1
+name: two-faults
+probes:
+  web:
+    http: {url: "http://198.18.10.100/", timeout: 50ms}
+    every: 100ms
+steps:
+  - {name: cut-1, fault: scenario.hv.destroy, at: 1s, duration: 2s}
+  - {name: cut-2, fault: scenario.hv.destroy, at: 5s, duration: 2s}
+  - {name: fix, action: scenario.domain.start, at: 6s}
+  - {name: late-cut, fault: scenario.hv.destroy, at: 20s}
+verify:
+  - {probe: web, reaches: ok, within: 1s, after: fix}
+  - {probe: web, reaches: ok, within: 1s, after: cut-1.end}
+  - {probe: web, reaches: ok, within: 3s, after: cut-2}
+  - {probe: web, reaches: ok, within: 1s, after: late-cut}
+`
+
+var _ = Describe("recovery waterfall with several faults", func() {
+	It("gives each fault its own waterfall; an action and a reaches after it go to the latest fault before it", func() {
+		exp, err := experiments.Parse("two-faults.yaml", []byte(twoFaultsYAML))
+		Expect(err).NotTo(HaveOccurred())
+		p := filepath.Join(GinkgoT().TempDir(), "journal.jsonl")
+		w, err := journal.Create(p)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.Header(journal.Header{Run: "two", Experiment: exp})).To(Succeed())
+		w.SetInterval("web", 100*ms)
+		Expect(w.Phase(journal.PhaseMethod, 0)).To(Succeed())
+		step := func(name, ev string, at time.Duration) {
+			Expect(w.Step(journal.StepRec{Step: name, Ev: ev, At: at})).To(Succeed())
+		}
+		for at := time.Duration(0); at <= 9000*ms; at += 100 * ms {
+			switch at {
+			case 1000 * ms:
+				step("cut-1", journal.EvInjected, at)
+			case 3000 * ms:
+				step("cut-1", journal.EvReverted, at)
+			case 5000 * ms:
+				step("cut-2", journal.EvInjected, at)
+			case 6000 * ms:
+				step("fix", journal.EvStarted, at)
+			case 6500 * ms:
+				step("fix", journal.EvDone, at)
+			case 7000 * ms:
+				step("cut-2", journal.EvReverted, at)
+			}
+			down := (at >= 1000*ms && at < 3200*ms) || (at >= 5000*ms && at < 6800*ms)
+			w.Sample("web", probes.Sample{Start: at, OK: !down})
+		}
+		Expect(w.Phase(journal.PhaseEnd, 9000*ms)).To(Succeed())
+		Expect(w.End(9000*ms, journal.StatusPassed, 0, "")).To(Succeed())
+		run, err := journal.ReadFile(p)
+		Expect(err).NotTo(HaveOccurred())
+		wfs := reports.Waterfalls(reports.Build(run))
+		Expect(wfs).To(HaveLen(3))
+		type row struct {
+			label, after, state string
+			from, to            float64
+		}
+		rows := func(w reports.Waterfall) []row {
+			var out []row
+			for _, b := range w.Bars {
+				out = append(out, row{b.Label, b.After, b.State, float64(int(b.From*1000+0.5)) / 1000, float64(int(b.To*1000+0.5)) / 1000})
+			}
+			return out
+		}
+		Expect(wfs[0].Step).To(Equal("cut-1"))
+		Expect(rows(wfs[0])).To(Equal([]row{{"cut-1 (scenario.hv.destroy)", "", reports.BarFault, 0, 2},
+			{"web reaches ok", "cut-1.end", reports.BarPass, 2, 2.2}}))
+		Expect(wfs[1].Step).To(Equal("cut-2"))
+		Expect(rows(wfs[1])).To(Equal([]row{{"cut-2 (scenario.hv.destroy)", "", reports.BarFault, 0, 2},
+			{"fix (scenario.domain.start)", "", reports.BarAction, 1, 1.5},
+			{"web reaches ok", "cut-2", reports.BarPass, 0, 1.8},
+			{"web reaches ok", "fix", reports.BarPass, 1, 1.8}}))
+		Expect(wfs[2].Step).To(Equal("late-cut"))
+		Expect(wfs[2].Ran).To(BeFalse())
+		Expect(rows(wfs[2])).To(Equal([]row{{"web reaches ok", "late-cut", reports.BarUnmeasured, 0, 0}}))
+		var b bytes.Buffer
+		Expect(reports.WriteMarkdown(&b, reports.Build(run))).To(Succeed())
+		inOrder(b.String(), "**cut-1**", "**cut-2**", "**late-cut** (`scenario.hv.destroy`) did not run", "| ❌ NOT MEASURED | web reaches ok | late-cut | — |")
+	})
+})
