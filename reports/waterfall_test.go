@@ -293,8 +293,8 @@ var _ = Describe("recovery waterfall in headless Chromium", Label("chromium"), f
 		green, red := [3]uint8{0x1e, 0x8e, 0x3e}, [3]uint8{0xd9, 0x30, 0x25}
 		// Two green bars (1.2s and 0.3s on 12s over ~620 px, 15 px high)
 		// and one red late bar (5s), counted on every other pixel.
-		Expect(with[green] - without[green]).To(BeNumerically(">", 60), "within-bound bars")
-		Expect(with[red] - without[red]).To(BeNumerically(">", 300), "the late bar")
+		Expect(with[green]-without[green]).To(BeNumerically(">", 60), "within-bound bars")
+		Expect(with[red]-without[red]).To(BeNumerically(">", 300), "the late bar")
 	})
 })
 
