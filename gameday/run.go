@@ -2,8 +2,6 @@ package gameday
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/session"
 	"github.com/faultline/faultline/reports"
 )
 
@@ -31,6 +30,9 @@ type Options struct {
 	RunID string
 	// Observer, when set, makes an observer for each experiment's run.
 	Observer func(exp *experiments.Experiment, plan *engine.Plan) engine.Observer
+	// GuardExe is the program started as each run's guard (see
+	// session.Config; default: this executable).
+	GuardExe string
 }
 
 func (o *Options) logf(format string, args ...any) {
@@ -46,12 +48,8 @@ func (o *Options) now() time.Time {
 	return time.Now()
 }
 
-// NewRunID names one game-day run: its name, a UTC timestamp and a random suffix.
-func NewRunID(name string) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return name + "-" + time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
-}
+// NewRunID names one game-day run the way every run is named.
+func NewRunID(name string) string { return session.NewRunID(name) }
 
 // Run runs the game day once: each experiment in order, in its own
 // directory, then the index. Cancelling ctx aborts the experiment in
@@ -94,6 +92,9 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 		}
 		if stop == "" && i > 0 && !gd.Window.Contains(opts.now()) {
 			stop = "the window closed"
+		}
+		if h := session.Halted(opts.StateDir); stop == "" && h != nil {
+			stop = h.String()
 		}
 		if stop != "" {
 			exit := engine.ExitAborted
@@ -189,31 +190,29 @@ func runOne(ctx context.Context, gd *GameDay, exp *experiments.Experiment, dir s
 			return er, nil
 		}
 	}
-	ro := engine.Options{OutDir: out, StateDir: opts.StateDir, RunID: runID, Version: opts.Version, SteadyGrace: opts.SteadyGrace}
+	cfg := session.Config{OutDir: out, StateDir: opts.StateDir, RunID: runID, Version: opts.Version,
+		SteadyGrace: opts.SteadyGrace, GuardExe: opts.GuardExe}
 	if opts.Observer != nil {
-		ro.Observer = opts.Observer(exp, plan)
+		cfg.Observer = opts.Observer(exp, plan)
 	}
 	opts.logf("game day %s: %s: running (%s)", gd.File.Name, exp.Name, out)
-	res := engine.Run(ctx, plan, ro)
-	if res.Journal == nil {
-		er.Status, er.Exit = StatusError, engine.ExitInfra
-		er.Error = fmt.Sprintf("run failed before its journal was complete: %v", res.Err)
+	o := session.Run(ctx, plan, cfg)
+	er.Status, er.Exit, er.Files = o.Status, o.Exit, o.Files
+	if o.Err != nil {
+		er.Error = o.Err.Error()
+	}
+	rep := o.Report
+	if rep == nil {
+		if o.Status == "" {
+			er.Status = StatusError
+		}
 		return er, nil
 	}
-	rep := reports.Build(res.Journal)
-	er.Status, er.Exit, er.Headline = res.Status, res.Exit, rep.Headline()
-	if res.Err != nil {
-		er.Error = res.Err.Error()
-	}
+	er.Headline = rep.Headline()
 	er.Verdicts = rep.Verdicts
 	for _, p := range rep.Probes {
 		p.Outages = nil // the report lists them; the summary stays small
 		er.Probes = append(er.Probes, p)
-	}
-	files, err := writeReports(out, rep)
-	er.Files = files
-	if err != nil {
-		opts.logf("game day %s: %s: writing reports: %v", gd.File.Name, exp.Name, err)
 	}
 	return er, rep
 }
