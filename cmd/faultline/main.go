@@ -26,10 +26,11 @@ func main() {
 			&cli.StringFlag{Name: "state-dir", Value: engine.DefaultStateDir, EnvVars: []string{"FAULTLINE_STATE_DIR"},
 				Usage: "where runs in progress register their journals (read by recover and the guard)"},
 		},
-		Commands:       commands(),
-		ExitErrHandler: func(*cli.Context, error) {},
+		Commands:             commands(),
+		EnableBashCompletion: true,
+		ExitErrHandler:       func(*cli.Context, error) {},
 	}
-	err := app.Run(os.Args)
+	err := app.Run(flagsFirst(app, os.Args))
 	os.Exit(exitCode(err))
 }
 
