@@ -28,7 +28,9 @@ func main() {
 		},
 		Commands:             commands(),
 		EnableBashCompletion: true,
-		ExitErrHandler:       func(*cli.Context, error) {},
+		// --with values are YAML ("links=[a, b]"): a comma is no separator.
+		DisableSliceFlagSeparator: true,
+		ExitErrHandler:            func(*cli.Context, error) {},
 	}
 	err := app.Run(flagsFirst(app, os.Args))
 	os.Exit(exitCode(err))
