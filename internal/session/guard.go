@@ -25,7 +25,7 @@ const guardEnv = "FAULTLINE_GUARD_CHILD"
 
 // HaltGrace is how long a guard lets its runner stop a halted run itself
 // before it reverts the run's faults for it (a hung runner).
-const HaltGrace = 500 * time.Millisecond
+const HaltGrace = 300 * time.Millisecond
 
 // GuardSpec is what a guard process needs to know.
 type GuardSpec struct {
