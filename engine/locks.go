@@ -137,16 +137,28 @@ func (l *TargetLocks) Files() []*os.File {
 	return l.files
 }
 
-// Release drops every lock and removes its file, so that no lock file
-// outlives its run. Call it only when no other process (a guard) holds
-// the descriptors any more.
+// Release drops every lock (closing the descriptors of this process); a
+// process that inherited them (the guard) keeps the targets locked.
 func (l *TargetLocks) Release() {
 	if l == nil {
 		return
 	}
 	for _, f := range l.files {
-		// Still locked by us: whoever opened the file meanwhile retries on
-		// the path (see lockTarget).
+		_ = f.Close()
+	}
+	l.files = nil
+}
+
+// Remove drops every lock and removes its file, so that no lock file
+// outlives its run. Call it only when no other process (a guard) holds
+// the descriptors any more: the next run would lock a new file.
+func (l *TargetLocks) Remove() {
+	if l == nil {
+		return
+	}
+	for _, f := range l.files {
+		// Still locked by us: whoever opened the file meanwhile finds it
+		// gone from the path once it has the lock and retries (lockTarget).
 		_ = os.Remove(f.Name())
 		_ = f.Close()
 	}

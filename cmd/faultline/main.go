@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -50,5 +51,8 @@ func exitCode(err error) int {
 	}
 	// Anything else is a usage error (bad flag, unknown command).
 	fmt.Fprintln(os.Stderr, "faultline:", err)
+	if strings.Contains(err.Error(), "flag provided but not defined") {
+		fmt.Fprintln(os.Stderr, "faultline: flags may come before or after the arguments; `faultline COMMAND --help` lists a command's flags; an argument that starts with - goes after --")
+	}
 	return exitcode.Invalid
 }

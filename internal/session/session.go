@@ -114,6 +114,9 @@ func Run(ctx context.Context, plan *engine.Plan, c Config) *Outcome {
 	stopWatch()
 	<-watched
 	relErr := lease.Release(5 * time.Second)
+	// The guard has exited (or was killed and reaped): the lock files
+	// have no other holder and go with the run.
+	locks.Remove()
 	o.Result, o.Status, o.Exit, o.Err = res, res.Status, res.Exit, res.Err
 	if relErr != nil && o.Err == nil {
 		o.Err = fmt.Errorf("guard: %w", relErr)
