@@ -133,6 +133,8 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 	s.Status = statusOf(s.Exit)
 	if ctx.Err() != nil {
 		s.Message = "interrupted by signal: the experiment in progress was reverted, the rest skipped"
+	} else if h := session.Halted(opts.StateDir); h != nil {
+		s.Message = h.String() + ": the experiment in progress was reverted, the rest skipped; `faultline unhalt` allows runs again"
 	}
 	return s
 }

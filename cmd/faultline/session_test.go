@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -30,10 +31,28 @@ func fl(state string, args ...string) (string, int) {
 	return string(out), 0
 }
 
+// syncBuffer is a buffer a running process writes while a spec reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // bg is the binary running in the background.
 type bg struct {
 	cmd  *exec.Cmd
-	out  bytes.Buffer
+	out  syncBuffer
 	done chan struct{}
 	code int
 }
@@ -159,7 +178,7 @@ var _ = Describe("inject", Serial, func() {
 		b := startFL(state, "inject", "link.down", "--netns", t.Server, "--with", "link=eth0", "--for", "1s", "--out", out)
 		Eventually(func() bool { return linkUp(t.Server, "eth0") }, "900ms", "5ms").Should(BeFalse(), "down during")
 		Consistently(func() bool { return linkUp(t.Server, "eth0") }, "500ms", "20ms").Should(BeFalse())
-		Expect(b.wait(5 * time.Second)).To(Equal(0), b.out.String())
+		Expect(b.wait(5*time.Second)).To(Equal(0), b.out.String)
 		Expect(linkUp(t.Server, "eth0")).To(BeTrue(), "up after")
 		nettest.ExpectSameSnapshots(before, t.Snapshot())
 		Expect(b.out.String()).To(ContainSubstring("faultline --state-dir " + state + " recover"))
@@ -169,6 +188,15 @@ var _ = Describe("inject", Serial, func() {
 		Expect(run.End.Status).To(Equal("passed"))
 		Expect(run.OpenUndos()).To(BeEmpty())
 		Expect(filepath.Join(out, "guard.log")).To(BeARegularFile(), "it ran guarded")
+		Expect(regularFiles(state)).To(BeEmpty())
+
+		// Without --for it holds until Ctrl-C, then reverts.
+		b = startFL(state, "inject", "link.down", "--netns", t.Server, "--with", "link=eth0", "--out", filepath.Join(dir, "held"))
+		Eventually(func() bool { return linkUp(t.Server, "eth0") }, "900ms", "5ms").Should(BeFalse())
+		Consistently(func() bool { return linkUp(t.Server, "eth0") }, "300ms", "20ms").Should(BeFalse())
+		Expect(b.cmd.Process.Signal(os.Interrupt)).To(Succeed())
+		Expect(b.wait(5*time.Second)).To(Equal(3), b.out.String)
+		Expect(linkUp(t.Server, "eth0")).To(BeTrue(), "up after Ctrl-C")
 		Expect(regularFiles(state)).To(BeEmpty())
 
 		o, code := fl(state, "inject", "link.down", "--on", "hv-a", "--with", "link=eth0")
@@ -207,7 +235,7 @@ var _ = Describe("halt", Serial, func() {
 		fmt.Printf("halt: 3 live runs reverted in %s\n", took)
 		Expect(took).To(BeNumerically("<", time.Second))
 		for i, r := range runs {
-			Expect(r.wait(2 * time.Second)).To(Equal(3), r.out.String())
+			Expect(r.wait(2*time.Second)).To(Equal(3), r.out.String)
 			run, err := journal.ReadFile(filepath.Join(dir, fmt.Sprint(i), "journal.jsonl"))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(run.End.Status).To(Equal("aborted"))
@@ -249,7 +277,7 @@ var _ = Describe("halt", Serial, func() {
 		fmt.Printf("halt: the guard of a stopped runner reverted in %s (guardTTL 30s)\n", took)
 		Expect(took).To(BeNumerically("<", time.Second))
 		Expect(r.cmd.Process.Signal(syscall.SIGCONT)).To(Succeed())
-		Expect(r.wait(5 * time.Second)).To(Equal(3), r.out.String())
+		Expect(r.wait(5*time.Second)).To(Equal(3), r.out.String)
 		guardLog, _ := os.ReadFile(filepath.Join(dir, "o", "guard.log"))
 		Expect(string(guardLog)).To(ContainSubstring("did not stop within"))
 	})
