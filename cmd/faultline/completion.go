@@ -43,9 +43,9 @@ _faultline() {
   local cur
   cur=${words[-1]}
   if [[ "$cur" == "-"* ]]; then
-    opts=("${(@f)$(${words[1]} ${words[@]:1:#words[@]-1} ${cur} --generate-bash-completion 2>/dev/null)}")
+    opts=("${(@f)$(${words[@]:0:#words[@]-1} ${cur} --generate-bash-completion 2>/dev/null)}")
   else
-    opts=("${(@f)$(${words[1]} ${words[@]:1:#words[@]-2} --generate-bash-completion 2>/dev/null)}")
+    opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion 2>/dev/null)}")
   fi
   if [[ "${opts[1]}" != "" ]]; then
     _describe 'values' opts
@@ -53,11 +53,7 @@ _faultline() {
     _files
   fi
 }
-if [ "$funcstack[1]" = "_faultline" ]; then
-  _faultline "$@"
-else
-  compdef _faultline faultline
-fi
+compdef _faultline faultline
 `
 
 func completionCmd(c *cli.Context) error {

@@ -23,6 +23,11 @@ func flagsFirst(app *cli.App, args []string) []string {
 	tail := []string{}
 	if args[len(args)-1] == completionFlag {
 		args, tail = args[:len(args)-1], []string{completionFlag}
+		// Completing a bare "--": urfave/cli turns completion off after
+		// "--" and reads the word being completed from os.Args anyway.
+		if args[len(args)-1] == "--" {
+			args = args[:len(args)-1]
+		}
 	}
 	type level struct {
 		flags []cli.Flag

@@ -164,8 +164,19 @@ var _ = Describe("shell completion", func() {
 		out, code = fl(GinkgoT().TempDir(), "--generate-bash-completion")
 		Expect(code).To(Equal(0))
 		Expect(out).To(And(ContainSubstring("inject"), ContainSubstring("halt"), ContainSubstring("gameday")))
-		out, _ = fl(GinkgoT().TempDir(), "inject", "--generate-bash-completion")
-		Expect(out).NotTo(ContainSubstring("inject"))
+		out, _ = fl(GinkgoT().TempDir(), "inject", "--", "--generate-bash-completion")
+		Expect(out).To(And(ContainSubstring("--with"), ContainSubstring("--for")))
+
+		// The script itself, in bash, against the binary on the PATH.
+		pathDir := GinkgoT().TempDir()
+		Expect(os.Symlink(bin, filepath.Join(pathDir, "faultline"))).To(Succeed())
+		sh := exec.Command("bash", "-c", `source <(faultline completion bash)
+COMP_WORDS=(faultline ha); COMP_CWORD=1; _faultline_complete; echo "cmd: ${COMPREPLY[*]}"
+COMP_WORDS=(faultline run x.yaml --o); COMP_CWORD=3; _faultline_complete; echo "flag: ${COMPREPLY[*]}"`)
+		sh.Env = append(os.Environ(), "PATH="+pathDir+":"+os.Getenv("PATH"))
+		b, err := sh.CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), string(b))
+		Expect(string(b)).To(And(ContainSubstring("cmd: halt\n"), ContainSubstring("flag: --out\n")))
 	})
 })
 
