@@ -66,15 +66,18 @@ var _ = Describe("a session", func() {
 
 		_, err = session.ClearHalt(state)
 		Expect(err).NotTo(HaveOccurred())
+		haltAt := make(chan time.Time, 1)
 		go func() {
 			defer GinkgoRecover()
-			time.Sleep(300 * time.Millisecond)
-			_, err := session.SetHalt(state, "stop now")
+			// Halt a live run: once its journal exists (the guard is up).
+			Eventually(filepath.Join(out, "b", "journal.jsonl"), "10s", "5ms").Should(BeAnExistingFile())
+			time.Sleep(100 * time.Millisecond)
+			h, err := session.SetHalt(state, "stop now")
 			Expect(err).NotTo(HaveOccurred())
+			haltAt <- h.At
 		}()
-		start := time.Now()
 		o = session.Run(context.Background(), waitPlan(), session.Config{StateDir: state, OutDir: filepath.Join(out, "b")})
-		Expect(time.Since(start)).To(BeNumerically("<", 1300*time.Millisecond))
+		Expect(time.Since(<-haltAt)).To(BeNumerically("<", time.Second), "ended within 1 s of the halt")
 		Expect(o.Exit).To(Equal(engine.ExitAborted))
 		Expect(o.Status).To(Equal("aborted"))
 		Expect(o.Halt).NotTo(BeNil())

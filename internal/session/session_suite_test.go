@@ -14,6 +14,8 @@ func TestMain(m *testing.M) {
 	if code, ok := session.GuardMain(); ok {
 		os.Exit(code)
 	}
+	// A race-enabled guard would sleep 1 s at exit, which Run waits for.
+	_ = os.Setenv("GORACE", "atexit_sleep_ms=0")
 	os.Exit(m.Run())
 }
 
