@@ -9,6 +9,7 @@ import (
 
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/session"
 	"github.com/faultline/faultline/reports"
 )
@@ -71,15 +72,15 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 		}
 	}()
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		s.Status, s.Exit, s.Message = StatusError, engine.ExitInfra, err.Error()
+		s.Status, s.Exit, s.Message = StatusError, exitcode.Infra, err.Error()
 		return s
 	}
 	if now := opts.now(); !gd.Window.Contains(now) {
-		s.Status, s.Exit = StatusRefused, engine.ExitAborted
+		s.Status, s.Exit = StatusRefused, exitcode.Aborted
 		s.Message = fmt.Sprintf("outside the window (%s) at %s: nothing was run", gd.Window, now.In(gd.Window.Loc).Format("Mon 15:04 MST"))
 		for _, exp := range gd.Experiments {
 			s.Experiments = append(s.Experiments, ExperimentResult{Name: exp.Name, File: exp.File,
-				Status: StatusSkipped, Exit: engine.ExitAborted, Error: "outside the window"})
+				Status: StatusSkipped, Exit: exitcode.Aborted, Error: "outside the window"})
 		}
 		opts.logf("game day %s: %s", s.GameDay, s.Message)
 		return s
@@ -97,9 +98,9 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 			stop = h.String()
 		}
 		if stop != "" {
-			exit := engine.ExitAborted
+			exit := exitcode.Aborted
 			if stop == "stopOnFailure" {
-				exit = engine.ExitPassed // the failure that stopped it already counts
+				exit = exitcode.Passed // the failure that stopped it already counts
 			}
 			s.Experiments = append(s.Experiments, ExperimentResult{Name: exp.Name, File: exp.File,
 				Status: StatusSkipped, Exit: exit, Error: "not run: " + stop})
@@ -111,7 +112,7 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 			if !sleepCtx(ctx, gd.File.Cooldown.D()) {
 				stop = "interrupted by signal"
 				s.Experiments = append(s.Experiments, ExperimentResult{Name: exp.Name, File: exp.File,
-					Status: StatusSkipped, Exit: engine.ExitAborted, Error: "not run: " + stop})
+					Status: StatusSkipped, Exit: exitcode.Aborted, Error: "not run: " + stop})
 				continue
 			}
 		}
@@ -121,7 +122,7 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 			s.Reports = append(s.Reports, rep)
 		}
 		opts.logf("game day %s: %s: %s (exit %d)", s.GameDay, exp.Name, er.Status, er.Exit)
-		if er.Exit != engine.ExitPassed && gd.File.StopOnFailure {
+		if er.Exit != exitcode.Passed && gd.File.StopOnFailure {
 			stop = "stopOnFailure"
 		}
 	}
@@ -141,13 +142,13 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 
 func statusOf(exit int) string {
 	switch exit {
-	case engine.ExitPassed:
+	case exitcode.Passed:
 		return StatusPassed
-	case engine.ExitFailed:
+	case exitcode.Failed:
 		return StatusFailed
-	case engine.ExitAborted:
+	case exitcode.Aborted:
 		return StatusAborted
-	case engine.ExitInvalid:
+	case exitcode.Invalid:
 		return StatusInvalid
 	}
 	return StatusError
@@ -170,7 +171,7 @@ func runOne(ctx context.Context, gd *GameDay, exp *experiments.Experiment, dir s
 	defer func() { er.Duration = time.Since(er.Started).Seconds() }() // named result: the defer sets what is returned
 	out := filepath.Join(opts.OutDir, dir)
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		er.Status, er.Exit, er.Error = StatusError, engine.ExitInfra, err.Error()
+		er.Status, er.Exit, er.Error = StatusError, exitcode.Infra, err.Error()
 		return er, nil
 	}
 	runID := engine.NewRunID(exp.Name)
@@ -182,13 +183,13 @@ func runOne(ctx context.Context, gd *GameDay, exp *experiments.Experiment, dir s
 		cancel()
 	}
 	if err != nil {
-		er.Status, er.Exit, er.Error = StatusInvalid, engine.ExitInvalid, err.Error()
+		er.Status, er.Exit, er.Error = StatusInvalid, exitcode.Invalid, err.Error()
 		return er, nil
 	}
 	if len(gd.File.Requires) > 0 {
 		opts.logf("game day %s: %s: checking requires", gd.File.Name, exp.Name)
 		if err := checkRequires(ctx, gd.File.Requires); err != nil {
-			er.Status, er.Exit, er.Error = StatusRefused, engine.ExitAborted, "requires: "+err.Error()+"; nothing was injected"
+			er.Status, er.Exit, er.Error = StatusRefused, exitcode.Aborted, "requires: "+err.Error()+"; nothing was injected"
 			return er, nil
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/faultline/faultline/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/session"
 )
 
@@ -46,7 +47,7 @@ func haltCmd(c *cli.Context) error {
 	start := time.Now()
 	h, err := session.SetHalt(state, c.String("reason"))
 	if err != nil {
-		return cli.Exit(err.Error(), engine.ExitInfra)
+		return cli.Exit(err.Error(), exitcode.Infra)
 	}
 	fmt.Printf("%s\n", h)
 	if len(live) == 0 {
@@ -84,7 +85,7 @@ func haltCmd(c *cli.Context) error {
 func unhaltCmd(c *cli.Context) error {
 	had, err := session.ClearHalt(c.String("state-dir"))
 	if err != nil {
-		return cli.Exit(err.Error(), engine.ExitInfra)
+		return cli.Exit(err.Error(), exitcode.Infra)
 	}
 	if !had {
 		fmt.Println("not halted")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/session"
 )
 
@@ -54,7 +55,7 @@ func runSession(c *cli.Context, plan *engine.Plan, runID, out string, before fun
 		}
 		return cli.Exit(msg, o.Exit)
 	}
-	if o.Err != nil && o.Exit != engine.ExitInfra {
+	if o.Err != nil && o.Exit != exitcode.Infra {
 		fmt.Fprintln(os.Stderr, "faultline:", o.Err)
 	}
 	printVerdicts(os.Stdout, o.Report)
@@ -62,7 +63,7 @@ func runSession(c *cli.Context, plan *engine.Plan, runID, out string, before fun
 	if o.Halt != nil {
 		fmt.Printf("stopped by the emergency stop: %s\n", o.Halt)
 	}
-	if o.Exit == engine.ExitInfra {
+	if o.Exit == exitcode.Infra {
 		return cli.Exit(fmt.Sprintf("infrastructure error: %v; run `faultline recover`", o.Err), o.Exit)
 	}
 	if o.Exit != 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/guard"
+	"github.com/faultline/faultline/internal/exitcode"
 )
 
 // DefaultGuardTTL is safety.guardTTL when the experiment does not set it.
@@ -110,11 +111,11 @@ func GuardMain() (int, bool) {
 	}
 	if err := fs.Parse(args); err != nil || g.RunID == "" || g.Journal == "" {
 		fmt.Fprintln(os.Stderr, "guard: bad arguments:", errors.Join(err, errors.New(fmt.Sprint(os.Args[1:]))))
-		return engine.ExitInvalid, true
+		return exitcode.Invalid, true
 	}
 	if err := ServeGuard(context.Background(), g, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "guard:", err)
-		return engine.ExitInfra, true
+		return exitcode.Infra, true
 	}
 	return 0, true
 }

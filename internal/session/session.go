@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/journal"
 	"github.com/faultline/faultline/reports"
 )
@@ -69,33 +70,33 @@ func Run(ctx context.Context, plan *engine.Plan, c Config) *Outcome {
 	o := &Outcome{RunID: c.RunID, OutDir: c.OutDir}
 	if h := Halted(c.StateDir); h != nil {
 		o.Halt = h
-		return refuse(o, engine.ExitAborted, StatusRefused, fmt.Errorf("%w; nothing was injected", h.Err()))
+		return refuse(o, exitcode.Aborted, StatusRefused, fmt.Errorf("%w; nothing was injected", h.Err()))
 	}
 	if c.OutDir == "" {
-		return refuse(o, engine.ExitInvalid, journal.StatusInvalid, errors.New("session: no output directory"))
+		return refuse(o, exitcode.Invalid, journal.StatusInvalid, errors.New("session: no output directory"))
 	}
 	jpath, err := filepath.Abs(filepath.Join(c.OutDir, "journal.jsonl"))
 	if err != nil {
-		return refuse(o, engine.ExitInfra, journal.StatusError, err)
+		return refuse(o, exitcode.Infra, journal.StatusError, err)
 	}
 	if _, err := os.Lstat(jpath); err == nil {
-		return refuse(o, engine.ExitInvalid, journal.StatusInvalid,
+		return refuse(o, exitcode.Invalid, journal.StatusInvalid,
 			fmt.Errorf("%s already holds a run's journal; choose another output directory", c.OutDir))
 	}
 	// Two runs never fight over one target: the second stops here, naming the first.
 	locks, err := engine.LockTargets(c.StateDir, c.RunID, plan.Targets)
 	if err != nil {
-		return refuse(o, engine.ExitInvalid, journal.StatusInvalid, err)
+		return refuse(o, exitcode.Invalid, journal.StatusInvalid, err)
 	}
 	defer locks.Release()
 	if err := os.MkdirAll(c.OutDir, 0o755); err != nil {
-		return refuse(o, engine.ExitInfra, journal.StatusError, err)
+		return refuse(o, exitcode.Infra, journal.StatusError, err)
 	}
 	// No fault lands before the guard holds its lease.
 	g := GuardSpec{StateDir: c.StateDir, RunID: c.RunID, Journal: jpath, TTL: GuardTTL(plan.Exp)}
 	lease, err := startGuard(ctx, c, g, filepath.Join(c.OutDir, "guard.log"), locks)
 	if err != nil {
-		return refuse(o, engine.ExitInfra, journal.StatusError, fmt.Errorf("%w; nothing was injected", err))
+		return refuse(o, exitcode.Infra, journal.StatusError, fmt.Errorf("%w; nothing was injected", err))
 	}
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -122,8 +123,8 @@ func Run(ctx context.Context, plan *engine.Plan, c Config) *Outcome {
 		o.Err = fmt.Errorf("guard: %w", relErr)
 	}
 	if res.Journal == nil {
-		if res.Exit != engine.ExitInvalid {
-			o.Exit, o.Status = engine.ExitInfra, journal.StatusError
+		if res.Exit != exitcode.Invalid {
+			o.Exit, o.Status = exitcode.Infra, journal.StatusError
 			o.Err = fmt.Errorf("run failed before its journal was complete: %w", res.Err)
 		}
 		return o
