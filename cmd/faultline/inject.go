@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -153,43 +152,88 @@ func probeDef(s string) (map[string]any, error) {
 	return nil, fmt.Errorf("inject: --probe %q: want http://…, https://… or tcp://HOST:PORT", s)
 }
 
-// listKinds prints every fault kind with its description and, when its
-// registration says, its parameters.
+// listKinds prints every fault kind with its description and the
+// parameters its registration declares (the JSON Schema's `with` for it).
 func listKinds() error {
+	params := withSchemas()
 	for _, n := range faults.Names() {
 		k, _ := faults.Lookup(n)
 		if k.NewFault == nil {
 			continue
 		}
 		fmt.Printf("%-22s %s\n", n, k.Doc)
-		if ps := kindParams(k); len(ps) > 0 {
-			fmt.Printf("%-22s with: %s\n", "", strings.Join(ps, ", "))
+		for _, p := range params[n] {
+			fmt.Printf("%-22s   %s\n", "", p)
 		}
 	}
 	fmt.Println("\nfaultline inject KIND --with KEY=VALUE… [--netns NS] [--for 30s] [--probe URL]")
 	return nil
 }
 
-// kindParams lists a kind's parameters from its registration's Params
-// prototype (a struct with json tags), where the registry has one.
-func kindParams(k faults.Kind) []string {
-	f := reflect.ValueOf(k).FieldByName("Params")
-	if !f.IsValid() {
-		return nil
+// withSchemas reads, from the experiment format's JSON Schema (generated
+// from the registries), the parameters of every kind that declares them.
+func withSchemas() map[string][]string {
+	type prop struct {
+		Type        any    `json:"type"`
+		Ref         string `json:"$ref"`
+		Description string `json:"description"`
 	}
-	v := reflect.Indirect(reflect.ValueOf(f.Interface()))
-	if !v.IsValid() || v.Kind() != reflect.Struct {
-		return nil
+	var schema struct {
+		Defs struct {
+			Step struct {
+				AllOf []struct {
+					If struct {
+						Properties map[string]struct {
+							Const string `json:"const"`
+						} `json:"properties"`
+					} `json:"if"`
+					Then struct {
+						Properties struct {
+							With struct {
+								Properties map[string]prop `json:"properties"`
+								Required   []string        `json:"required"`
+							} `json:"with"`
+						} `json:"properties"`
+					} `json:"then"`
+				} `json:"allOf"`
+			} `json:"step"`
+		} `json:"$defs"`
 	}
-	var out []string
-	for i := 0; i < v.NumField(); i++ {
-		sf := v.Type().Field(i)
-		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
+	out := map[string][]string{}
+	if err := json.Unmarshal(experiments.Schema(), &schema); err != nil {
+		return out
+	}
+	for _, c := range schema.Defs.Step.AllOf {
+		kind := c.If.Properties["fault"].Const
+		if kind == "" {
 			continue
 		}
-		out = append(out, name+" ("+sf.Type.String()+")")
+		with := c.Then.Properties.With
+		required := map[string]bool{}
+		for _, r := range with.Required {
+			required[r] = true
+		}
+		names := make([]string, 0, len(with.Properties))
+		for n := range with.Properties {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			p := with.Properties[n]
+			typ := fmt.Sprint(p.Type)
+			if p.Ref != "" {
+				typ = strings.TrimPrefix(p.Ref, "#/$defs/")
+			}
+			line := fmt.Sprintf("%s (%s", n, typ)
+			if required[n] {
+				line += ", required"
+			}
+			line += ")"
+			if p.Description != "" {
+				line += ": " + p.Description
+			}
+			out[kind] = append(out[kind], line)
+		}
 	}
-	sort.Strings(out)
 	return out
 }
