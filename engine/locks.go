@@ -56,18 +56,28 @@ func LockTargets(stateDir, runID string, targets []faults.Target) (*TargetLocks,
 
 func lockTarget(dir, runID string, t faults.Target) (*os.File, error) {
 	p := filepath.Join(dir, lockFileName(t))
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", t, err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		holder, _ := os.ReadFile(p)
-		f.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w: %w: %s is held by run %s; two runs must not fight over one target",
-				ErrPlan, ErrTargetBusy, t, describeHolder(holder))
+	var f *os.File
+	for {
+		var err error
+		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("lock %s: %w", t, err)
 		}
-		return nil, fmt.Errorf("lock %s: %w", t, err)
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			holder, _ := os.ReadFile(p)
+			f.Close()
+			if errors.Is(err, unix.EWOULDBLOCK) {
+				return nil, fmt.Errorf("%w: %w: %s is held by run %s; two runs must not fight over one target",
+					ErrPlan, ErrTargetBusy, t, describeHolder(holder))
+			}
+			return nil, fmt.Errorf("lock %s: %w", t, err)
+		}
+		// The holder before us removes the file as it releases: a lock on
+		// a file no longer at the path locks nothing, so take it again.
+		if sameFile(f, p) {
+			break
+		}
+		f.Close()
 	}
 	// Name ourselves for the run that will be refused.
 	if err := f.Truncate(0); err == nil {
@@ -127,7 +137,8 @@ func (l *TargetLocks) Files() []*os.File {
 	return l.files
 }
 
-// Release drops every lock (closing the descriptors of this process).
+// Release drops every lock (closing the descriptors of this process); a
+// process that inherited them (the guard) keeps the targets locked.
 func (l *TargetLocks) Release() {
 	if l == nil {
 		return
@@ -136,4 +147,29 @@ func (l *TargetLocks) Release() {
 		_ = f.Close()
 	}
 	l.files = nil
+}
+
+// Remove drops every lock and removes its file, so that no lock file
+// outlives its run. Call it only when no other process (a guard) holds
+// the descriptors any more: the next run would lock a new file.
+func (l *TargetLocks) Remove() {
+	if l == nil {
+		return
+	}
+	for _, f := range l.files {
+		// Still locked by us: whoever opened the file meanwhile finds it
+		// gone from the path once it has the lock and retries (lockTarget).
+		_ = os.Remove(f.Name())
+		_ = f.Close()
+	}
+	l.files = nil
+}
+
+func sameFile(f *os.File, path string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Lstat(path)
+	return err == nil && os.SameFile(a, b)
 }

@@ -329,7 +329,7 @@ func (r *runner) method(ctx context.Context, methodStart time.Duration) bool {
 	go func() {
 		select {
 		case <-ctx.Done():
-			r.abort("interrupted by signal")
+			r.abort(stopReason(ctx))
 		case <-stop:
 		}
 	}()
@@ -569,7 +569,7 @@ func (r *runner) waitSteady(ctx context.Context, phase string, entries []experim
 		}
 		select {
 		case <-ctx.Done():
-			return false, "interrupted by signal"
+			return false, stopReason(ctx)
 		case <-deadline.C:
 			return false, fmt.Sprintf("steady state did not hold: probe %s was not ok continuously for the required time within %s",
 				missing, longest+r.opts.SteadyGrace)
@@ -579,3 +579,12 @@ func (r *runner) waitSteady(ctx context.Context, phase string, entries []experim
 }
 
 var _ = faults.Target{}
+
+// stopReason says why ctx ended: the cause its canceller gave (a halt),
+// else a signal.
+func stopReason(ctx context.Context) string {
+	if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) && !errors.Is(c, context.DeadlineExceeded) {
+		return c.Error()
+	}
+	return "interrupted by signal"
+}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/faultline/faultline/internal/session"
 )
 
 // HistoryRun is one directory of a history.
@@ -49,6 +51,7 @@ var historyTmpl = template.Must(template.New("history").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>faultline game days: {{.Name}}</title>
 <style>` + pageStyle + `</style></head><body>
 <h1>Game day {{.Name}}</h1>
+{{if .Halted}}<p class="aborted"><strong>HALTED</strong>: {{.Halted}}. Scheduled runs are skipped until <code>faultline unhalt</code>.</p>{{end}}
 <p>Schedule <code>{{.Schedule}}</code>, window {{.Window}}. {{len .Rows}} runs. <a href="/metrics">metrics</a></p>
 <table><tr><th>started</th><th>run</th><th>status</th><th>exit</th><th>experiments</th></tr>
 {{range .Rows}}<tr><td>{{.Started}}</td><td><a href="{{.Index}}">{{.Dir}}</a> (<a href="{{.JUnit}}">junit.xml</a>)</td>
@@ -81,6 +84,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		s.metrics.SetHalted(session.Halted(s.opts.StateDir) != nil)
 		_, _ = s.metrics.WriteTo(w)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -160,8 +164,12 @@ func (s *Server) historyPage(w http.ResponseWriter) {
 		rows = append(rows, row)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	halted := ""
+	if h := session.Halted(s.opts.StateDir); h != nil {
+		halted = h.String()
+	}
 	_ = historyTmpl.Execute(w, struct {
-		Name, Schedule, Window string
-		Rows                   []historyRow
-	}{s.gd.File.Name, s.gd.File.Schedule, s.gd.Window.String(), rows})
+		Name, Schedule, Window, Halted string
+		Rows                           []historyRow
+	}{s.gd.File.Name, s.gd.File.Schedule, s.gd.Window.String(), halted, rows})
 }

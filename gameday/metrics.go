@@ -21,6 +21,7 @@ type Metrics struct {
 	failures int
 	skipped  map[string]int // by reason
 	running  bool
+	halted   bool
 	last     *Summary
 	lastExp  map[string]ExperimentResult
 	expOrder []string
@@ -28,13 +29,20 @@ type Metrics struct {
 
 // NewMetrics is empty metrics for one game day.
 func NewMetrics(gameDay string) *Metrics {
-	return &Metrics{gameDay: gameDay, skipped: map[string]int{"window": 0, "busy": 0}, lastExp: map[string]ExperimentResult{}}
+	return &Metrics{gameDay: gameDay, skipped: map[string]int{"window": 0, "busy": 0, "halted": 0}, lastExp: map[string]ExperimentResult{}}
 }
 
 // Running marks a game day in progress.
 func (m *Metrics) Running(on bool) {
 	m.mu.Lock()
 	m.running = on
+	m.mu.Unlock()
+}
+
+// SetHalted marks an emergency stop in force (`faultline halt`).
+func (m *Metrics) SetHalted(on bool) {
+	m.mu.Lock()
+	m.halted = on
 	m.mu.Unlock()
 }
 
@@ -127,7 +135,7 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	runs.add(gd, float64(m.runs))
 	fails := fam("faultline_gameday_failures_total", "counter", "Game days that ended with a non-zero exit code.")
 	fails.add(gd, float64(m.failures))
-	skipped := fam("faultline_gameday_skipped_total", "counter", "Scheduled game days not started: outside the window, or the previous one still running.")
+	skipped := fam("faultline_gameday_skipped_total", "counter", "Scheduled game days not started: outside the window, the previous one still running, or halted.")
 	reasons := make([]string, 0, len(m.skipped))
 	for r := range m.skipped {
 		reasons = append(reasons, r)
@@ -138,7 +146,9 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	}
 	running := fam("faultline_gameday_running", "gauge", "1 while a game day is running.")
 	running.add(gd, b2f(m.running))
-	fams := []*family{runs, fails, skipped, running}
+	halted := fam("faultline_gameday_halted", "gauge", "1 while `faultline halt` is in force: scheduled runs are skipped.")
+	halted.add(gd, b2f(m.halted))
+	fams := []*family{runs, fails, skipped, running, halted}
 
 	if m.last != nil {
 		lastExit := fam("faultline_gameday_last_exit_code", "gauge", "Exit code of the last game day (the worst of its experiments).")

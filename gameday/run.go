@@ -2,8 +2,6 @@ package gameday
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +9,8 @@ import (
 
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/exitcode"
+	"github.com/faultline/faultline/internal/session"
 	"github.com/faultline/faultline/reports"
 )
 
@@ -31,6 +31,9 @@ type Options struct {
 	RunID string
 	// Observer, when set, makes an observer for each experiment's run.
 	Observer func(exp *experiments.Experiment, plan *engine.Plan) engine.Observer
+	// GuardExe is the program started as each run's guard (see
+	// session.Config; default: this executable).
+	GuardExe string
 }
 
 func (o *Options) logf(format string, args ...any) {
@@ -46,12 +49,8 @@ func (o *Options) now() time.Time {
 	return time.Now()
 }
 
-// NewRunID names one game-day run: its name, a UTC timestamp and a random suffix.
-func NewRunID(name string) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return name + "-" + time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
-}
+// NewRunID names one game-day run the way every run is named.
+func NewRunID(name string) string { return session.NewRunID(name) }
 
 // Run runs the game day once: each experiment in order, in its own
 // directory, then the index. Cancelling ctx aborts the experiment in
@@ -73,15 +72,15 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 		}
 	}()
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		s.Status, s.Exit, s.Message = StatusError, engine.ExitInfra, err.Error()
+		s.Status, s.Exit, s.Message = StatusError, exitcode.Infra, err.Error()
 		return s
 	}
 	if now := opts.now(); !gd.Window.Contains(now) {
-		s.Status, s.Exit = StatusRefused, engine.ExitAborted
+		s.Status, s.Exit = StatusRefused, exitcode.Aborted
 		s.Message = fmt.Sprintf("outside the window (%s) at %s: nothing was run", gd.Window, now.In(gd.Window.Loc).Format("Mon 15:04 MST"))
 		for _, exp := range gd.Experiments {
 			s.Experiments = append(s.Experiments, ExperimentResult{Name: exp.Name, File: exp.File,
-				Status: StatusSkipped, Exit: engine.ExitAborted, Error: "outside the window"})
+				Status: StatusSkipped, Exit: exitcode.Aborted, Error: "outside the window"})
 		}
 		opts.logf("game day %s: %s", s.GameDay, s.Message)
 		return s
@@ -95,10 +94,13 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 		if stop == "" && i > 0 && !gd.Window.Contains(opts.now()) {
 			stop = "the window closed"
 		}
+		if h := session.Halted(opts.StateDir); stop == "" && h != nil {
+			stop = h.String()
+		}
 		if stop != "" {
-			exit := engine.ExitAborted
+			exit := exitcode.Aborted
 			if stop == "stopOnFailure" {
-				exit = engine.ExitPassed // the failure that stopped it already counts
+				exit = exitcode.Passed // the failure that stopped it already counts
 			}
 			s.Experiments = append(s.Experiments, ExperimentResult{Name: exp.Name, File: exp.File,
 				Status: StatusSkipped, Exit: exit, Error: "not run: " + stop})
@@ -110,7 +112,7 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 			if !sleepCtx(ctx, gd.File.Cooldown.D()) {
 				stop = "interrupted by signal"
 				s.Experiments = append(s.Experiments, ExperimentResult{Name: exp.Name, File: exp.File,
-					Status: StatusSkipped, Exit: engine.ExitAborted, Error: "not run: " + stop})
+					Status: StatusSkipped, Exit: exitcode.Aborted, Error: "not run: " + stop})
 				continue
 			}
 		}
@@ -120,7 +122,7 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 			s.Reports = append(s.Reports, rep)
 		}
 		opts.logf("game day %s: %s: %s (exit %d)", s.GameDay, exp.Name, er.Status, er.Exit)
-		if er.Exit != engine.ExitPassed && gd.File.StopOnFailure {
+		if er.Exit != exitcode.Passed && gd.File.StopOnFailure {
 			stop = "stopOnFailure"
 		}
 	}
@@ -132,19 +134,21 @@ func Run(ctx context.Context, gd *GameDay, opts Options) *Summary {
 	s.Status = statusOf(s.Exit)
 	if ctx.Err() != nil {
 		s.Message = "interrupted by signal: the experiment in progress was reverted, the rest skipped"
+	} else if h := session.Halted(opts.StateDir); h != nil {
+		s.Message = h.String() + ": the experiment in progress was reverted, the rest skipped; `faultline unhalt` allows runs again"
 	}
 	return s
 }
 
 func statusOf(exit int) string {
 	switch exit {
-	case engine.ExitPassed:
+	case exitcode.Passed:
 		return StatusPassed
-	case engine.ExitFailed:
+	case exitcode.Failed:
 		return StatusFailed
-	case engine.ExitAborted:
+	case exitcode.Aborted:
 		return StatusAborted
-	case engine.ExitInvalid:
+	case exitcode.Invalid:
 		return StatusInvalid
 	}
 	return StatusError
@@ -167,7 +171,7 @@ func runOne(ctx context.Context, gd *GameDay, exp *experiments.Experiment, dir s
 	defer func() { er.Duration = time.Since(er.Started).Seconds() }() // named result: the defer sets what is returned
 	out := filepath.Join(opts.OutDir, dir)
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		er.Status, er.Exit, er.Error = StatusError, engine.ExitInfra, err.Error()
+		er.Status, er.Exit, er.Error = StatusError, exitcode.Infra, err.Error()
 		return er, nil
 	}
 	runID := engine.NewRunID(exp.Name)
@@ -179,41 +183,39 @@ func runOne(ctx context.Context, gd *GameDay, exp *experiments.Experiment, dir s
 		cancel()
 	}
 	if err != nil {
-		er.Status, er.Exit, er.Error = StatusInvalid, engine.ExitInvalid, err.Error()
+		er.Status, er.Exit, er.Error = StatusInvalid, exitcode.Invalid, err.Error()
 		return er, nil
 	}
 	if len(gd.File.Requires) > 0 {
 		opts.logf("game day %s: %s: checking requires", gd.File.Name, exp.Name)
 		if err := checkRequires(ctx, gd.File.Requires); err != nil {
-			er.Status, er.Exit, er.Error = StatusRefused, engine.ExitAborted, "requires: "+err.Error()+"; nothing was injected"
+			er.Status, er.Exit, er.Error = StatusRefused, exitcode.Aborted, "requires: "+err.Error()+"; nothing was injected"
 			return er, nil
 		}
 	}
-	ro := engine.Options{OutDir: out, StateDir: opts.StateDir, RunID: runID, Version: opts.Version, SteadyGrace: opts.SteadyGrace}
+	cfg := session.Config{OutDir: out, StateDir: opts.StateDir, RunID: runID, Version: opts.Version,
+		SteadyGrace: opts.SteadyGrace, GuardExe: opts.GuardExe}
 	if opts.Observer != nil {
-		ro.Observer = opts.Observer(exp, plan)
+		cfg.Observer = opts.Observer(exp, plan)
 	}
 	opts.logf("game day %s: %s: running (%s)", gd.File.Name, exp.Name, out)
-	res := engine.Run(ctx, plan, ro)
-	if res.Journal == nil {
-		er.Status, er.Exit = StatusError, engine.ExitInfra
-		er.Error = fmt.Sprintf("run failed before its journal was complete: %v", res.Err)
+	o := session.Run(ctx, plan, cfg)
+	er.Status, er.Exit, er.Files = o.Status, o.Exit, o.Files
+	if o.Err != nil {
+		er.Error = o.Err.Error()
+	}
+	rep := o.Report
+	if rep == nil {
+		if o.Status == "" {
+			er.Status = StatusError
+		}
 		return er, nil
 	}
-	rep := reports.Build(res.Journal)
-	er.Status, er.Exit, er.Headline = res.Status, res.Exit, rep.Headline()
-	if res.Err != nil {
-		er.Error = res.Err.Error()
-	}
+	er.Headline = rep.Headline()
 	er.Verdicts = rep.Verdicts
 	for _, p := range rep.Probes {
 		p.Outages = nil // the report lists them; the summary stays small
 		er.Probes = append(er.Probes, p)
-	}
-	files, err := writeReports(out, rep)
-	er.Files = files
-	if err != nil {
-		opts.logf("game day %s: %s: writing reports: %v", gd.File.Name, exp.Name, err)
 	}
 	return er, rep
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/faultline/faultline/internal/session"
 )
 
 // ServeOptions of the scheduler.
@@ -129,6 +131,13 @@ func (s *Server) Trigger(ctx context.Context) *Summary {
 		s.metrics.Skipped("window")
 		return nil
 	}
+	if h := session.Halted(s.opts.StateDir); h != nil {
+		s.logf("game day %s: scheduled run skipped: %s", s.gd.File.Name, h)
+		s.metrics.Skipped("halted")
+		s.metrics.SetHalted(true)
+		return nil
+	}
+	s.metrics.SetHalted(false)
 	if ctx.Err() != nil {
 		return nil
 	}

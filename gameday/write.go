@@ -7,34 +7,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/faultline/faultline/internal/session"
 	"github.com/faultline/faultline/reports"
 )
 
-// writeReports writes one experiment's reports into dir and returns the
-// names of the files written.
-func writeReports(dir string, rep *reports.Report) ([]string, error) {
-	return reports.WriteFiles(dir, rep, writeFile)
-}
-
 // writeFile writes through a temporary file and renames it, so a reader
 // (the history page) never sees half a file.
-func writeFile(path string, fn func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := fn(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
-}
+func writeFile(path string, fn func(io.Writer) error) error { return session.WriteFile(path, fn) }
 
 // WriteIndex writes the game day's index.html, summary.md, summary.json
 // and merged junit.xml into dir. summary.json is written last: its

@@ -52,6 +52,8 @@ type StartConfig struct {
 	Files []*os.File
 	// ReadyTimeout bounds the wait for the guard's ready message (default 10s).
 	ReadyTimeout time.Duration
+	// Env is the guard's environment (nil: this process's).
+	Env []string
 }
 
 // Lease is the runner's end of a guard's lease.
@@ -97,6 +99,7 @@ func Start(ctx context.Context, c StartConfig) (*Lease, error) {
 	defer logf.Close()
 	cmd := exec.CommandContext(context.WithoutCancel(ctx), c.Exe, c.Args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = c.Env
 	cmd.ExtraFiles = append([]*os.File{theirs}, c.Files...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {

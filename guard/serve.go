@@ -27,7 +27,15 @@ type ServeConfig struct {
 	Journal string
 	TTL     time.Duration
 	Log     io.Writer
+	// Halted, when set, is polled (every haltPoll): once it reports a halt
+	// and the runner has not ended its run within HaltGrace, the guard
+	// reverts the run for it (a hung or stopped runner).
+	Halted    func() (reason string, halted bool)
+	HaltGrace time.Duration
 }
+
+// haltPoll is how often the guard asks Halted.
+const haltPoll = 50 * time.Millisecond
 
 // Outcome is how a guard's watch ended.
 type Outcome struct {
@@ -59,8 +67,14 @@ func Serve(ctx context.Context, conn net.Conn, c ServeConfig) Outcome {
 	}
 	logf("guard %s: holding the lease (ttl %s, journal %s)", c.RunID, c.TTL, c.Journal)
 	buf := make([]byte, 64)
+	lastBeat := time.Now()
+	var haltedAt time.Time
 	for {
-		_ = conn.SetReadDeadline(time.Now().Add(c.TTL))
+		wait := c.TTL
+		if c.Halted != nil {
+			wait = haltPoll
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(wait))
 		n, err := conn.Read(buf)
 		for _, b := range buf[:n] {
 			if b == msgDone {
@@ -68,17 +82,33 @@ func Serve(ctx context.Context, conn net.Conn, c ServeConfig) Outcome {
 				return Outcome{Clean: true}
 			}
 		}
-		if err == nil {
+		if n > 0 {
+			lastBeat = time.Now()
+		}
+		var ne net.Error
+		timeout := err != nil && errors.As(err, &ne) && ne.Timeout()
+		if err != nil && !timeout {
+			reason := "the runner closed the lease (it died): " + err.Error()
+			if errors.Is(err, io.EOF) {
+				reason = "the runner closed the lease (it died)"
+			}
+			return revert(ctx, c, reason, logf)
+		}
+		if time.Since(lastBeat) >= c.TTL {
+			return revert(ctx, c, fmt.Sprintf("no heartbeat within %s", c.TTL), logf)
+		}
+		if c.Halted == nil {
 			continue
 		}
-		reason := "the runner closed the lease (it died): " + err.Error()
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			reason = fmt.Sprintf("no heartbeat within %s", c.TTL)
-		} else if errors.Is(err, io.EOF) {
-			reason = "the runner closed the lease (it died)"
+		if why, halted := c.Halted(); halted {
+			if haltedAt.IsZero() {
+				haltedAt = time.Now()
+				logf("guard %s: %s; the runner has %s to stop", c.RunID, why, c.HaltGrace)
+			}
+			if time.Since(haltedAt) >= c.HaltGrace {
+				return revert(ctx, c, "the runner did not stop within "+c.HaltGrace.String()+" of a halt ("+why+")", logf)
+			}
 		}
-		return revert(ctx, c, reason, logf)
 	}
 }
 

@@ -80,15 +80,20 @@ func loadPlan(c *cli.Context, runID string) (*engine.Plan, error) {
 	if err != nil {
 		return nil, invalid(err)
 	}
+	return plan, preflight(c, plan)
+}
+
+// preflight checks a plan without changing anything and prints its warnings.
+func preflight(c *cli.Context, plan *engine.Plan) error {
 	ctx, cancel := context.WithTimeout(c.Context, 30*time.Second)
 	defer cancel()
 	if err := plan.Preflight(ctx); err != nil {
-		return nil, invalid(err)
+		return invalid(err)
 	}
 	for _, w := range plan.Warnings {
 		fmt.Fprintln(os.Stderr, "warning:", w)
 	}
-	return plan, nil
+	return nil
 }
 
 func planCmd(c *cli.Context) error {

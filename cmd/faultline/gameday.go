@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -47,52 +46,8 @@ func init() {
 	})
 }
 
-// flagsAfterFile lets the flags also follow the file ("gameday run FILE
-// --out DIR"): the CLI library stops parsing flags at the first argument.
-// It sets such flags on the context and returns the remaining arguments.
-func flagsAfterFile(c *cli.Context) ([]string, error) {
-	var rest []string
-	args := c.Args().Slice()
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			rest = append(rest, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		var fl cli.Flag
-		for _, f := range c.Command.Flags {
-			for _, n := range f.Names() {
-				if n == name {
-					fl = f
-				}
-			}
-		}
-		if fl == nil {
-			return nil, fmt.Errorf("flag provided but not defined: %s", a)
-		}
-		if _, isBool := fl.(*cli.BoolFlag); isBool && !hasValue {
-			value, hasValue = "true", true
-		}
-		if !hasValue {
-			if i+1 >= len(args) {
-				return nil, fmt.Errorf("flag needs an argument: %s", a)
-			}
-			i++
-			value = args[i]
-		}
-		if err := c.Set(name, value); err != nil {
-			return nil, fmt.Errorf("%s: %w", a, err)
-		}
-	}
-	return rest, nil
-}
-
 func loadGameDay(c *cli.Context) (*gameday.GameDay, error) {
-	args, err := flagsAfterFile(c)
-	if err != nil {
-		return nil, invalid(err)
-	}
+	args := c.Args().Slice()
 	if len(args) != 1 {
 		return nil, invalid(fmt.Errorf("gameday %s: name exactly one game-day file", c.Command.Name))
 	}

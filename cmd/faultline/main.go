@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -26,10 +27,13 @@ func main() {
 			&cli.StringFlag{Name: "state-dir", Value: engine.DefaultStateDir, EnvVars: []string{"FAULTLINE_STATE_DIR"},
 				Usage: "where runs in progress register their journals (read by recover and the guard)"},
 		},
-		Commands:       commands(),
-		ExitErrHandler: func(*cli.Context, error) {},
+		Commands:             commands(),
+		EnableBashCompletion: true,
+		// --with values are YAML ("links=[a, b]"): a comma is no separator.
+		DisableSliceFlagSeparator: true,
+		ExitErrHandler:            func(*cli.Context, error) {},
 	}
-	err := app.Run(os.Args)
+	err := app.Run(flagsFirst(app, os.Args))
 	os.Exit(exitCode(err))
 }
 
@@ -47,5 +51,8 @@ func exitCode(err error) int {
 	}
 	// Anything else is a usage error (bad flag, unknown command).
 	fmt.Fprintln(os.Stderr, "faultline:", err)
+	if strings.Contains(err.Error(), "flag provided but not defined") {
+		fmt.Fprintln(os.Stderr, "faultline: flags may come before or after the arguments; `faultline COMMAND --help` lists a command's flags; an argument that starts with - goes after --")
+	}
 	return exitcode.Invalid
 }

@@ -7,13 +7,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/reports"
+	"github.com/faultline/faultline/internal/exitcode"
+	"github.com/faultline/faultline/internal/session"
 )
 
 func runCmd(c *cli.Context) error {
@@ -24,66 +24,50 @@ func runCmd(c *cli.Context) error {
 	if err != nil {
 		return invalid(err)
 	}
-	runID := engine.NewRunID(exp.Name)
+	runID := session.NewRunID(exp.Name)
 	plan, err := loadPlan(c, runID)
 	if err != nil {
 		return err
 	}
-	state := c.String("state-dir")
-	// Two runs never fight over one target: the second stops here, naming the first.
-	locks, err := engine.LockTargets(state, runID, plan.Targets)
-	if err != nil {
-		return invalid(err)
-	}
-	defer locks.Release()
-	out := c.String("out")
+	return runSession(c, plan, runID, c.String("out"), nil)
+}
+
+// runSession runs a plan through the one run session and prints its
+// verdicts; before, when set, prints what the run is about to do.
+func runSession(c *cli.Context, plan *engine.Plan, runID, out string, before func()) error {
 	if out == "" {
 		out = filepath.Join("faultline-runs", runID)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return cli.Exit(err.Error(), engine.ExitInfra)
-	}
-	jpath, err := filepath.Abs(filepath.Join(out, "journal.jsonl"))
-	if err != nil {
-		return cli.Exit(err.Error(), engine.ExitInfra)
-	}
-	// No fault lands before the guard holds its lease.
-	lease, err := startGuard(c, plan.Exp, runID, jpath, filepath.Join(out, "guard.log"), locks)
-	if err != nil {
-		return cli.Exit(fmt.Sprintf("%v; nothing was injected", err), engine.ExitInfra)
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	view := newProgress(os.Stdout, !c.Bool("no-progress") && isTerminal(os.Stdout), plan)
+	if before != nil {
+		before()
+	}
 	view.Start()
-	res := engine.Run(ctx, plan, engine.Options{OutDir: out, StateDir: state, RunID: runID,
-		Observer: view, Version: version, Heartbeat: lease.Check, GuardLost: lease.Lost()})
+	o := session.Run(ctx, plan, session.Config{OutDir: out, StateDir: c.String("state-dir"), RunID: runID,
+		Observer: view, Version: version})
 	view.Stop()
-	if err := lease.Release(5 * time.Second); err != nil && res.Err == nil {
-		fmt.Fprintln(os.Stderr, "faultline: guard:", err)
-	}
-	if res.Journal == nil {
-		if res.Exit == engine.ExitInvalid {
-			return invalid(res.Err)
+	if o.Report == nil {
+		msg := "nothing was run"
+		if o.Err != nil {
+			msg = o.Err.Error()
 		}
-		return cli.Exit(fmt.Sprintf("run failed before its journal was complete: %v", res.Err), engine.ExitInfra)
+		return cli.Exit(msg, o.Exit)
 	}
-	rep := reports.Build(res.Journal)
-	if err := writeReports(out, rep); err != nil {
-		fmt.Fprintln(os.Stderr, "faultline: writing reports:", err)
+	if o.Err != nil && o.Exit != exitcode.Infra {
+		fmt.Fprintln(os.Stderr, "faultline:", o.Err)
 	}
-	printVerdicts(os.Stdout, rep)
+	printVerdicts(os.Stdout, o.Report)
 	fmt.Printf("reports in %s\n", out)
-	if res.Exit == engine.ExitInfra {
-		return cli.Exit(fmt.Sprintf("infrastructure error: %v; run `faultline recover`", res.Err), res.Exit)
+	if o.Halt != nil {
+		fmt.Printf("stopped by the emergency stop: %s\n", o.Halt)
 	}
-	if res.Exit != 0 {
-		return cli.Exit("", res.Exit)
+	if o.Exit == exitcode.Infra {
+		return cli.Exit(fmt.Sprintf("infrastructure error: %v; run `faultline recover`", o.Err), o.Exit)
+	}
+	if o.Exit != 0 {
+		return cli.Exit("", o.Exit)
 	}
 	return nil
-}
-
-func writeReports(dir string, rep *reports.Report) error {
-	_, err := reports.WriteFiles(dir, rep, nil)
-	return err
 }
