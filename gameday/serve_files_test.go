@@ -53,7 +53,7 @@ steps:
 		for _, p := range []string{
 			"/files-1/01-quiet/journal.jsonl", "/files-1/01-quiet/guard.log",
 			"/files-1/", "/files-1/01-quiet/", "/files-1", // listings
-			"/files-1/01-quiet/summary.json",                  // a link out of the history
+			"/files-1/01-quiet/summary.json",                    // a link out of the history
 			"/up/secret.html", "/up/history/files-1/index.html", // through a linked folder
 			"/files-1/01-quiet/../../../secret.html",
 		} {

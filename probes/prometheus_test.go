@@ -99,7 +99,7 @@ var _ = Describe("prometheus probe (a real Prometheus scraping a real node expor
 		up := lab.probe(`up{job="node"} == 1`, "")
 		val := lab.probe(`up{job="node"}`, "> 0.5")
 		bg := context.Background()
-		Eventually(func() probes.Sample { return up.Check(bg) }).WithTimeout(30 * time.Second).WithPolling(250 * time.Millisecond).
+		Eventually(func() probes.Sample { return up.Check(bg) }).WithTimeout(30*time.Second).WithPolling(250*time.Millisecond).
 			Should(HaveField("OK", BeTrue()), "Prometheus starts and scrapes the exporter")
 		s := val.Check(bg)
 		Expect(s.OK).To(BeTrue(), s.Detail)
