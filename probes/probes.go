@@ -8,19 +8,13 @@ package probes
 
 import (
 	"context"
-	"time"
+
+	"github.com/faultline/faultline/internal/measure"
 )
 
-// Sample is one check's outcome. Start is the check's start as an offset
-// from the run's monotonic start; a sample belongs to the windows that
-// contain its Start.
-type Sample struct {
-	Start   time.Duration `json:"start"`
-	OK      bool          `json:"ok"`
-	Value   float64       `json:"value"`
-	Latency time.Duration `json:"latency"`
-	Detail  string        `json:"detail,omitempty"`
-}
+// Sample is one check's outcome (see measure.Sample, a leaf type verify,
+// journal and reports share without importing the probes).
+type Sample = measure.Sample
 
 // Prober performs one check. It must honour ctx (the sampler gives each
 // check a deadline of the probe's timeout) and never panic. The sampler
