@@ -13,6 +13,7 @@ import (
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/journal"
+	"github.com/faultline/faultline/verify"
 )
 
 // slowFault takes 400 ms to inject, like hypervisor.destroy waiting for QEMU.
@@ -49,7 +50,7 @@ observe: 100ms
 		slowReverts.Store(0)
 		res := engine.Run(context.Background(), plan, engine.Options{OutDir: GinkgoT().TempDir(), StateDir: GinkgoT().TempDir()})
 		Expect(res.Exit).To(Equal(engine.ExitPassed), "%v", res.Err)
-		tl := res.Journal.Timeline()
+		tl := verify.TimelineOf(res.Journal)
 		Expect(tl.Steps["quick"].Inject - tl.Steps["slow"].Inject).To(BeNumerically("<", 100*time.Millisecond))
 		Expect(tl.Steps["slow"].InjectDone - tl.Steps["slow"].Inject).To(BeNumerically(">=", 400*time.Millisecond))
 		Expect(slowReverts.Load()).To(Equal(int32(2)))

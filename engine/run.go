@@ -184,7 +184,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Result {
 		return res
 	}
 	jr.Phases[journal.PhaseEnd] = endAt
-	res.Verdicts = verify.Evaluate(jr.Header.Experiment, jr.Timeline())
+	res.Verdicts = verify.Evaluate(jr.Header.Experiment, verify.TimelineOf(jr))
 	if status == journal.StatusPassed && !verify.Passed(res.Verdicts) {
 		status, exit = journal.StatusFailed, ExitFailed
 	}

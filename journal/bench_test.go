@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/journal"
-	"github.com/faultline/faultline/probes"
 )
 
 // BenchmarkHourAt1kHz writes one hour of one probe sampled every 1 ms
@@ -24,7 +24,7 @@ func BenchmarkHourAt1kHz(b *testing.B) {
 		w.SetInterval("web", time.Millisecond)
 		for k := 0; k < 3600*1000; k++ {
 			jitter := time.Duration((k*7919)%40) * time.Microsecond
-			s := probes.Sample{Start: time.Duration(k)*time.Millisecond + jitter, OK: k%1000 != 999, Value: 200,
+			s := measure.Sample{Start: time.Duration(k)*time.Millisecond + jitter, OK: k%1000 != 999, Value: 200,
 				Latency: time.Duration(100+(k*104729)%300) * time.Microsecond}
 			if !s.OK {
 				s.Value, s.Detail = 0, "timeout"
@@ -49,7 +49,7 @@ func BenchmarkReadHourAt1kHz(b *testing.B) {
 	_ = w.Header(header())
 	w.SetInterval("web", time.Millisecond)
 	for k := 0; k < 3600*1000; k++ {
-		s := probes.Sample{Start: time.Duration(k) * time.Millisecond, OK: k%1000 != 999, Value: 200,
+		s := measure.Sample{Start: time.Duration(k) * time.Millisecond, OK: k%1000 != 999, Value: 200,
 			Latency: time.Duration(100+(k*104729)%300) * time.Microsecond}
 		if !s.OK {
 			s.Value, s.Detail = 0, "timeout"

@@ -12,8 +12,9 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/journal"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/verify"
 )
 
 func header() journal.Header {
@@ -21,12 +22,12 @@ func header() journal.Header {
 }
 
 // randomSamples makes n samples every `every` with jitter, failures and details.
-func randomSamples(rng *rand.Rand, n int, every time.Duration) []probes.Sample {
-	out := make([]probes.Sample, n)
+func randomSamples(rng *rand.Rand, n int, every time.Duration) []measure.Sample {
+	out := make([]measure.Sample, n)
 	t := time.Duration(rng.Intn(1000)) * time.Microsecond
 	for i := range out {
 		t += every + time.Duration(rng.Intn(300)-100)*time.Microsecond
-		s := probes.Sample{Start: t.Truncate(time.Microsecond), OK: rng.Intn(10) > 1,
+		s := measure.Sample{Start: t.Truncate(time.Microsecond), OK: rng.Intn(10) > 1,
 			Latency: time.Duration(rng.Intn(5000)) * time.Microsecond, Value: 200}
 		if !s.OK {
 			s.Value = float64([]int{0, 503}[rng.Intn(2)])
@@ -91,7 +92,7 @@ var _ = Describe("journal", func() {
 		open := run.OpenUndos()
 		Expect(open).To(HaveLen(1))
 		Expect(open[0].Step).To(Equal("two"))
-		tl := run.Timeline()
+		tl := verify.TimelineOf(run)
 		Expect(tl.Steps["one"].Injected).To(BeTrue())
 		Expect(tl.Steps["one"].Revert).To(Equal(2 * time.Second))
 
@@ -115,7 +116,7 @@ var _ = Describe("journal", func() {
 		Expect(w.Header(header())).To(Succeed())
 		w.SetInterval("web", time.Millisecond)
 		for i := 0; i < 2500; i++ {
-			w.Sample("web", probes.Sample{Start: time.Duration(i) * time.Millisecond, OK: true, Value: 1})
+			w.Sample("web", measure.Sample{Start: time.Duration(i) * time.Millisecond, OK: true, Value: 1})
 		}
 		Expect(w.Flush()).To(Succeed())
 		run, err := journal.ReadFile(p)

@@ -11,8 +11,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/probes"
-	"github.com/faultline/faultline/verify"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // Run is a journal read back.
@@ -21,7 +20,7 @@ type Run struct {
 	Header  Header
 	Phases  map[string]time.Duration
 	Steps   []StepRec // every step event, in journal order
-	Samples map[string][]probes.Sample
+	Samples map[string][]measure.Sample
 	Aborts  []AbortRec
 	End     *EndRec
 	// Truncated is set when the last line was incomplete (a run still
@@ -56,7 +55,7 @@ func ReadFile(path string) (*Run, error) {
 // since). It is skipped and counted in Torn and Warnings. Any other bad
 // line is an error naming its line number.
 func Read(in io.Reader) (*Run, error) {
-	r := &Run{Phases: map[string]time.Duration{}, Samples: map[string][]probes.Sample{},
+	r := &Run{Phases: map[string]time.Duration{}, Samples: map[string][]measure.Sample{},
 		lines: map[string][]*samplesLine{}}
 	br := bufio.NewReaderSize(in, 1<<20)
 	lineNo := 0
@@ -103,7 +102,7 @@ func Read(in io.Reader) (*Run, error) {
 		for _, l := range ls {
 			n += len(l.K)
 		}
-		all := make([]probes.Sample, n)
+		all := make([]measure.Sample, n)
 		at := 0
 		for _, l := range ls {
 			l.decodeInto(all[at : at+len(l.K)])
@@ -186,62 +185,6 @@ func (r *Run) parseLine(line []byte) error {
 	return nil
 }
 
-// Timeline rebuilds what verify needs from the journal.
-func (r *Run) Timeline() verify.Timeline {
-	tl := verify.Timeline{Steps: map[string]verify.StepTimes{}, Samples: r.Samples}
-	tl.MethodStart = r.Phases[PhaseMethod]
-	tl.MethodEnd = r.Phases[PhaseMethodEnd]
-	end, ok := r.Phases[PhaseEnd]
-	if !ok {
-		// A run that did not finish: the end is the last thing it recorded.
-		for _, ss := range r.Samples {
-			if n := len(ss); n > 0 && ss[n-1].Start > end {
-				end = ss[n-1].Start
-			}
-		}
-		for _, s := range r.Steps {
-			if s.At > end {
-				end = s.At
-			}
-		}
-	}
-	tl.End = end
-	if tl.MethodEnd == 0 {
-		tl.MethodEnd = end
-	}
-	if t, ok := r.Phases[PhaseSteadyBefore]; ok {
-		tl.SteadyBefore = verify.Phase{From: t, To: tl.MethodStart}
-		if _, ok := r.Phases[PhaseMethod]; !ok {
-			tl.SteadyBefore.To = end
-		}
-	}
-	if t, ok := r.Phases[PhaseSteadyAfter]; ok {
-		tl.SteadyAfter = verify.Phase{From: t, To: end}
-	}
-	for _, s := range r.Steps {
-		st := tl.Steps[s.Step]
-		switch s.Ev {
-		case EvInjected, EvStarted:
-			if !st.Injected {
-				st.Injected, st.Inject, st.InjectDone = true, s.At, s.Done
-			}
-		case EvReverted:
-			if !st.Reverted && s.By != "recover" && s.By != "guard" {
-				st.Reverted, st.Revert = true, s.At
-			}
-		case EvDone:
-			if !st.Reverted {
-				st.Reverted, st.Revert = true, s.At
-			}
-		case EvFailed:
-			st.Failed, st.Error = true, s.Error
-		case EvPrepared:
-		}
-		tl.Steps[s.Step] = st
-	}
-	return tl
-}
-
 // OpenUndo is an undo record with no matching revert.
 type OpenUndo struct {
 	Step   string
@@ -269,7 +212,7 @@ func (r *Run) OpenUndos() []OpenUndo {
 	return out
 }
 
-func byStart(a, b probes.Sample) int {
+func byStart(a, b measure.Sample) int {
 	switch {
 	case a.Start < b.Start:
 		return -1

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // samplesLine carries one probe's samples that started within one second.
@@ -32,7 +32,7 @@ type sampleBatch struct {
 	probe    string
 	interval int64
 	sec      int64
-	samples  []probes.Sample
+	samples  []measure.Sample
 }
 
 func (b *sampleBatch) line() ([]byte, error) {
@@ -87,7 +87,7 @@ func (l *samplesLine) check() error {
 }
 
 // decodeInto expands a checked line into out (len(out) == len(l.K)).
-func (l *samplesLine) decodeInto(out []probes.Sample) {
+func (l *samplesLine) decodeInto(out []measure.Sample) {
 	n := len(l.K)
 	prev := l.S * 1e6
 	for i := 0; i < n; i++ {
@@ -96,7 +96,7 @@ func (l *samplesLine) decodeInto(out []probes.Sample) {
 			us += l.I
 		}
 		prev = us
-		out[i] = probes.Sample{
+		out[i] = measure.Sample{
 			Start:   time.Duration(us) * time.Microsecond,
 			OK:      l.K[i] == '1',
 			Latency: time.Duration(l.L[i]) * time.Microsecond,

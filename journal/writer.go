@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // Writer appends records to a journal. It is safe for concurrent use.
@@ -116,7 +116,7 @@ func (w *Writer) Abort(at time.Duration, reason string) error {
 }
 
 // Sample adds one sample; samples of one probe must arrive in Start order.
-func (w *Writer) Sample(probe string, s probes.Sample) {
+func (w *Writer) Sample(probe string, s measure.Sample) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	sec := int64(s.Start / time.Second)

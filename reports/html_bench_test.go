@@ -123,7 +123,7 @@ func benchHTML(b *testing.B, path string) {
 	}
 	b.StopTimer()
 	// The timeline draws the whole run, the steady-state checks included.
-	outages := len(verify.Outages(run.Samples["web"], verify.Phase{From: 0, To: run.Timeline().End}))
+	outages := len(verify.Outages(run.Samples["web"], verify.Phase{From: 0, To: verify.TimelineOf(run).End}))
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "render-s")
 	b.ReportMetric(read.Seconds(), "read-s")
 	b.ReportMetric(float64(buf.Len())/1e6, "MB")

@@ -159,7 +159,7 @@ var _ = Describe("HTML report in headless Chromium", Ordered, Label("chromium"),
 
 		pps := num(regexp.MustCompile(`data-px-per-s="([0-9.]+)"`).FindStringSubmatch(tl)[1])
 		left := num(regexp.MustCompile(`data-left="([0-9.]+)"`).FindStringSubmatch(tl)[1])
-		tlv := run.Timeline()
+		tlv := verify.TimelineOf(run)
 		want := verify.Outages(tlv.Samples["web"], verify.Phase{From: 0, To: tlv.End})
 		var marks []map[string]string
 		for _, m := range elements(tl, "rect", "outage") {

@@ -127,7 +127,7 @@ var _ = Describe("HTML report", func() {
 		for _, m := range marks {
 			byProbe[m["data-probe"]] = append(byProbe[m["data-probe"]], m)
 		}
-		tlv := run.Timeline()
+		tlv := verify.TimelineOf(run)
 		for _, p := range []string{"web", "db"} {
 			want := verify.Outages(tlv.Samples[p], verify.Phase{From: 0, To: tlv.End})
 			Expect(byProbe[p]).To(HaveLen(len(want)), p)

@@ -94,7 +94,7 @@ const maxListedOutages = 200
 func Build(run *journal.Run) *Report {
 	h := run.Header
 	exp := h.Experiment
-	tl := run.Timeline()
+	tl := verify.TimelineOf(run)
 	r := &Report{Run: h.Run, File: h.File, Started: h.Wall, Host: h.Host, Version: h.Version, Kernel: h.Kernel,
 		Seed: h.Seed, Duration: tl.End.Seconds(), exp: exp, tl: tl}
 	r.MethodStart = tl.MethodStart.Seconds()

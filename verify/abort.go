@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // DefaultAbortWindow is the sliding window of availabilityBelow when the
@@ -105,7 +105,7 @@ func NewAbortWatcher(exp *experiments.Experiment) *AbortWatcher {
 
 // Observe feeds one sample of probe. abort is true when a condition has
 // tripped (now or earlier); reason names the first one that did.
-func (w *AbortWatcher) Observe(probe string, s probes.Sample) (abort bool, reason string) {
+func (w *AbortWatcher) Observe(probe string, s measure.Sample) (abort bool, reason string) {
 	if pw := w.probes[probe]; pw != nil {
 		pw.mu.Lock()
 		r := pw.observe(s)
@@ -152,7 +152,7 @@ func (w *AbortWatcher) trip(reason string) {
 
 // observe updates the probe's state with s and returns a reason if a
 // condition trips on it. The caller holds pw.mu.
-func (pw *probeWatch) observe(s probes.Sample) string {
+func (pw *probeWatch) observe(s measure.Sample) string {
 	reason := ""
 	if s.OK {
 		pw.failing = false
@@ -225,7 +225,7 @@ func (pw *probeWatch) outageReason(now time.Duration) string {
 // observe slides the window to end at s.Start. It judges only once the
 // samples seen cover a full window (s.Start - first >= window), so a run's
 // first few failures cannot trip it on their own.
-func (a *availWindow) observe(probe string, s probes.Sample) string {
+func (a *availWindow) observe(probe string, s measure.Sample) string {
 	if !a.started {
 		a.started, a.first = true, s.Start
 	}
@@ -272,7 +272,7 @@ func CheckAbort(exp *experiments.Experiment, tl Timeline) (bool, string) {
 	phase := Phase{From: tl.MethodStart, To: end}
 	type stream struct {
 		name string
-		s    []probes.Sample
+		s    []measure.Sample
 	}
 	var streams []stream
 	for _, pw := range w.order {

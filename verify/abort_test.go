@@ -9,7 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/verify"
 )
 
@@ -17,8 +17,8 @@ func aborting(conds ...experiments.AbortWhen) *experiments.Experiment {
 	return &experiments.Experiment{Version: 1, Name: "t", AbortWhen: conds}
 }
 
-func smp(start time.Duration, ok bool, latency time.Duration) probes.Sample {
-	return probes.Sample{Start: start, OK: ok, Latency: latency}
+func smp(start time.Duration, ok bool, latency time.Duration) measure.Sample {
+	return measure.Sample{Start: start, OK: ok, Latency: latency}
 }
 
 var _ = Describe("AbortWatcher", func() {
@@ -27,7 +27,7 @@ var _ = Describe("AbortWatcher", func() {
 
 		It("trips once failures last longer than D, counting the last check's latency", func() {
 			w := verify.NewAbortWatcher(e)
-			for _, s := range []probes.Sample{smp(0, true, ms), smp(500*ms, false, 10*ms), smp(1400*ms, false, 100*ms)} {
+			for _, s := range []measure.Sample{smp(0, true, ms), smp(500*ms, false, 10*ms), smp(1400*ms, false, 100*ms)} {
 				abort, _ := w.Observe("web", s)
 				Expect(abort).To(BeFalse()) // 1.4s+100ms-0.5s is exactly 1s: not longer
 			}
@@ -43,7 +43,7 @@ var _ = Describe("AbortWatcher", func() {
 
 		It("restarts the count after an ok sample", func() {
 			w := verify.NewAbortWatcher(e)
-			for _, s := range []probes.Sample{smp(500*ms, false, ms), smp(time.Second, true, ms), smp(1200*ms, false, ms), smp(2100*ms, false, ms)} {
+			for _, s := range []measure.Sample{smp(500*ms, false, ms), smp(time.Second, true, ms), smp(1200*ms, false, ms), smp(2100*ms, false, ms)} {
 				abort, _ := w.Observe("web", s)
 				Expect(abort).To(BeFalse())
 			}
@@ -118,7 +118,7 @@ var _ = Describe("AbortWatcher", func() {
 				if trial%50 == 0 {
 					n = 30000 // long enough to recycle the ring many times
 				}
-				var s []probes.Sample
+				var s []measure.Sample
 				t := time.Duration(rng.Intn(1000)) * ms
 				for i := 0; i < n; i++ {
 					t += time.Duration(1+rng.Intn(3)) * ms
@@ -190,7 +190,7 @@ var _ = Describe("CheckAbort", func() {
 	)
 	base := func(web, db string) verify.Timeline {
 		return verify.Timeline{MethodStart: 2 * time.Second, MethodEnd: 8 * time.Second, End: 10 * time.Second,
-			Samples: map[string][]probes.Sample{"web": series(0, 100*ms, web), "db": series(0, 100*ms, db)}}
+			Samples: map[string][]measure.Sample{"web": series(0, 100*ms, web), "db": series(0, 100*ms, db)}}
 	}
 	healthy := repeat('+', 100)
 
@@ -225,7 +225,7 @@ var _ = Describe("AbortWatcher: for (a condition that holds too long)", func() {
 		e := aborting(experiments.AbortWhen{Probe: "abortWhen[0]", For: dur(3 * time.Second),
 			Inline: experiments.Inline{Kind: "prometheus", With: map[string]any{"url": "http://198.18.0.1:9090", "query": "up == 0"}}})
 		w := verify.NewAbortWatcher(e)
-		for _, s := range []probes.Sample{smp(0, true, ms), smp(time.Second, false, ms), smp(2*time.Second, true, ms),
+		for _, s := range []measure.Sample{smp(0, true, ms), smp(time.Second, false, ms), smp(2*time.Second, true, ms),
 			smp(3*time.Second, true, ms), smp(4*time.Second, true, ms)} {
 			abort, _ := w.Observe("abortWhen[0]", s)
 			Expect(abort).To(BeFalse(), "the failed sample at 1s restarted the count")
@@ -237,7 +237,7 @@ var _ = Describe("AbortWatcher: for (a condition that holds too long)", func() {
 
 	It("is replayed from a journal's timeline as the engine judged it", func() {
 		e := aborting(experiments.AbortWhen{Probe: "slo", For: dur(2 * time.Second)})
-		tl := verify.Timeline{MethodStart: 0, End: 10 * time.Second, Samples: map[string][]probes.Sample{
+		tl := verify.Timeline{MethodStart: 0, End: 10 * time.Second, Samples: map[string][]measure.Sample{
 			"slo": {smp(0, false, ms), smp(time.Second, true, ms), smp(2*time.Second, true, ms), smp(3*time.Second, true, ms)},
 		}}
 		abort, reason := verify.CheckAbort(e, tl)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // steadyVerdict: the probe was ok continuously for ss.For within the
@@ -107,14 +107,14 @@ func reachesBound(a experiments.Verify) string {
 // time from the anchor to that sample's Start, also when it came too late.
 func reaches(v Verdict, tl Timeline, a experiments.Verify, w window) Verdict {
 	target := strings.TrimSpace(a.Reaches)
-	match := func(s probes.Sample) bool { return s.OK }
+	match := func(s measure.Sample) bool { return s.OK }
 	if target != "ok" {
 		bound, err := experiments.ParseComparison(target)
 		if err != nil {
 			v.Measured, v.Detail = unmeasured, err.Error()
 			return v
 		}
-		match = func(s probes.Sample) bool { return bound.Holds(s.Value) }
+		match = func(s measure.Sample) bool { return bound.Holds(s.Value) }
 	}
 	deadline := w.To
 	if a.Within != nil {
@@ -123,7 +123,7 @@ func reaches(v Verdict, tl Timeline, a experiments.Verify, w window) Verdict {
 	v.Window = Phase{From: w.Anchor, To: deadline}
 	samples := tl.Samples[a.Probe]
 	first := sort.Search(len(samples), func(i int) bool { return samples[i].Start >= w.Anchor })
-	var last *probes.Sample // the last sample seen by the deadline
+	var last *measure.Sample // the last sample seen by the deadline
 	for i := first; i < len(samples); i++ {
 		s := &samples[i]
 		if s.Start <= deadline {
@@ -150,7 +150,7 @@ func reaches(v Verdict, tl Timeline, a experiments.Verify, w window) Verdict {
 	return v
 }
 
-func lastText(s probes.Sample) string {
+func lastText(s measure.Sample) string {
 	t := "last value " + valueText(s.Value)
 	if !s.OK {
 		t += ", failed"

@@ -6,19 +6,19 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/verify"
 )
 
 // hourOfSamples: one probe sampled every 1ms for an hour, failing 1 in 16
 // checks at random and continuously for 2.5s after the fault at 1800s.
-func hourOfSamples() []probes.Sample {
+func hourOfSamples() []measure.Sample {
 	const n = 3_600_000
-	s := make([]probes.Sample, n)
+	s := make([]measure.Sample, n)
 	seed := uint64(1)
 	for i := range s {
 		seed = seed*6364136223846793005 + 1442695040888963407
-		s[i] = probes.Sample{
+		s[i] = measure.Sample{
 			Start:   time.Duration(i) * time.Millisecond,
 			OK:      !(i >= 1_800_000 && i < 1_802_500) && seed>>60 != 0,
 			Value:   200,
@@ -44,7 +44,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		tl := verify.Timeline{
 			MethodStart: 10 * time.Second, MethodEnd: span - 10*time.Second, End: span,
 			Steps:   map[string]verify.StepTimes{"cut": {Injected: true, Inject: span / 2, Reverted: true, Revert: span/2 + 30*time.Second}},
-			Samples: map[string][]probes.Sample{"web": all[:n]},
+			Samples: map[string][]measure.Sample{"web": all[:n]},
 		}
 		b.Run(fmt.Sprintf("samples=%d", n), func(b *testing.B) {
 			if vs := verify.Evaluate(e, tl); !verify.Passed(vs) {

@@ -8,7 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/verify"
 )
 
@@ -30,7 +30,7 @@ var _ = Describe("availability", func() {
 		return verify.Timeline{
 			End:     30 * time.Second,
 			Steps:   map[string]verify.StepTimes{"cut": {Injected: true, Inject: 10 * time.Second, Reverted: true, Revert: 19990 * ms}},
-			Samples: map[string][]probes.Sample{"web": s},
+			Samples: map[string][]measure.Sample{"web": s},
 		}
 	}
 	// 999 and 2000 lie just outside the window: they must not count.
@@ -65,7 +65,7 @@ var _ = Describe("availability", func() {
 		s := series(0, ms, repeat('+', 100000))
 		s[5].OK = false
 		s[6].OK = false // 99.998%
-		tl := verify.Timeline{End: 100 * time.Second, Samples: map[string][]probes.Sample{"web": s}}
+		tl := verify.Timeline{End: 100 * time.Second, Samples: map[string][]measure.Sample{"web": s}}
 		v := one(exp(nil, experiments.Verify{Probe: "web", Availability: ">= 99.999%"}), tl)
 		Expect(v.Passed).To(BeFalse())
 		Expect(v.Measured).To(Equal("99.998%"))
@@ -78,7 +78,7 @@ var _ = Describe("maxOutage", func() {
 	s = append(s, at(true, 3004*ms)...)
 	s = append(s, at(false, 5*time.Second)...)
 	s = append(s, at(true, 5500*ms, 9900*ms)...)
-	tl := verify.Timeline{End: 10 * time.Second, Samples: map[string][]probes.Sample{"web": s}}
+	tl := verify.Timeline{End: 10 * time.Second, Samples: map[string][]measure.Sample{"web": s}}
 
 	It("measures from the first failed sample to the next ok sample", func() {
 		v := one(exp(nil, experiments.Verify{Probe: "web", MaxOutage: dur(2004 * ms)}), tl)
@@ -103,7 +103,7 @@ var _ = Describe("maxOutage", func() {
 	})
 
 	It("passes with no outage at all, measuring zero", func() {
-		ok := verify.Timeline{End: 2 * time.Second, Samples: map[string][]probes.Sample{"web": series(0, 100*ms, repeat('+', 20))}}
+		ok := verify.Timeline{End: 2 * time.Second, Samples: map[string][]measure.Sample{"web": series(0, 100*ms, repeat('+', 20))}}
 		v := one(exp(nil, experiments.Verify{Probe: "web", MaxOutage: dur(0)}), ok)
 		Expect(v.Passed).To(BeTrue())
 		Expect(v.Measured).To(Equal("0.000s"))
@@ -111,7 +111,7 @@ var _ = Describe("maxOutage", func() {
 
 	Context("with a run still failing at the window's end", func() {
 		// ok 0..8s, failing 8.5s, 9s, 9.5s, probing ends at 10s.
-		open := verify.Timeline{End: 10 * time.Second, Samples: map[string][]probes.Sample{
+		open := verify.Timeline{End: 10 * time.Second, Samples: map[string][]measure.Sample{
 			"web": series(0, 500*ms, repeat('+', 17)+"---"),
 		}}
 
@@ -131,7 +131,7 @@ var _ = Describe("maxOutage", func() {
 			tl := verify.Timeline{
 				End:     10 * time.Second,
 				Steps:   map[string]verify.StepTimes{"cut": {Injected: true, Inject: 2 * time.Second, Reverted: true, Revert: 6 * time.Second}},
-				Samples: map[string][]probes.Sample{"web": series(0, 500*ms, "++++++++++-----++++")},
+				Samples: map[string][]measure.Sample{"web": series(0, 500*ms, "++++++++++-----++++")},
 			}
 			during := one(exp([]string{"cut"}, experiments.Verify{Probe: "web", MaxOutage: dur(time.Second), During: "cut"}), tl)
 			Expect(during.Measured).To(Equal("1.000s"))
@@ -145,7 +145,7 @@ var _ = Describe("maxOutage", func() {
 
 var _ = Describe("reaches", func() {
 	axe := verify.StepTimes{Injected: true, Inject: 5 * time.Second, Reverted: true, Revert: 20 * time.Second}
-	replicas := []probes.Sample{
+	replicas := []measure.Sample{
 		{Start: 4 * time.Second, OK: true, Value: 2}, // before the anchor: ignored
 		{Start: 5 * time.Second, OK: true, Value: 1},
 		{Start: 6 * time.Second, OK: true, Value: 1},
@@ -153,7 +153,7 @@ var _ = Describe("reaches", func() {
 		{Start: 30 * time.Second, OK: true, Value: 2},
 	}
 	tl := verify.Timeline{End: 30 * time.Second, Steps: map[string]verify.StepTimes{"axe": axe},
-		Samples: map[string][]probes.Sample{"replicas": replicas}}
+		Samples: map[string][]measure.Sample{"replicas": replicas}}
 	reach := func(within time.Duration) *experiments.Experiment {
 		return exp([]string{"axe"}, experiments.Verify{Probe: "replicas", Reaches: ">= 2", Within: dur(within), After: "axe"})
 	}
@@ -177,7 +177,7 @@ var _ = Describe("reaches", func() {
 
 	It("fails when never reached, with the last value seen in time", func() {
 		flat := verify.Timeline{End: 30 * time.Second, Steps: tl.Steps,
-			Samples: map[string][]probes.Sample{"replicas": replicas[:3]}}
+			Samples: map[string][]measure.Sample{"replicas": replicas[:3]}}
 		v := one(reach(10*time.Second), flat)
 		Expect(v.Passed).To(BeFalse())
 		Expect(v.Detail).To(Equal("not reached within 10.000s (last value 1)"))
@@ -195,7 +195,7 @@ var _ = Describe("reaches", func() {
 		// failing from 5s, ok again at 21.5s; the revert was at 20s.
 		web := series(0, 500*ms, repeat('+', 10)+repeat('-', 33)+repeat('+', 17))
 		tl := verify.Timeline{End: 30 * time.Second, Steps: map[string]verify.StepTimes{"axe": axe},
-			Samples: map[string][]probes.Sample{"web": web}}
+			Samples: map[string][]measure.Sample{"web": web}}
 		recovery := func(within time.Duration) *experiments.Experiment {
 			return exp([]string{"axe"}, experiments.Verify{Probe: "web", Reaches: "ok", Within: dur(within), After: "axe.end"})
 		}
@@ -219,7 +219,7 @@ var _ = Describe("reaches", func() {
 
 		It("reports a failed last sample", func() {
 			down := verify.Timeline{End: 30 * time.Second, Steps: tl.Steps,
-				Samples: map[string][]probes.Sample{"web": web[:43]}}
+				Samples: map[string][]measure.Sample{"web": web[:43]}}
 			fail := exp([]string{"axe"}, experiments.Verify{Probe: "web", Reaches: "ok", Within: dur(time.Second), After: "axe"})
 			v := one(fail, down)
 			Expect(v.Passed).To(BeFalse())
@@ -230,7 +230,7 @@ var _ = Describe("reaches", func() {
 
 var _ = Describe("windows", func() {
 	It("fails an assertion on a step that never ran", func() {
-		tl := verify.Timeline{End: 10 * time.Second, Samples: map[string][]probes.Sample{"web": series(0, time.Second, "++++++++++")},
+		tl := verify.Timeline{End: 10 * time.Second, Samples: map[string][]measure.Sample{"web": series(0, time.Second, "++++++++++")},
 			Steps: map[string]verify.StepTimes{"planned": {Injected: false}}}
 		for _, v := range verify.Evaluate(exp([]string{"ghost", "planned"},
 			experiments.Verify{Probe: "web", Availability: ">= 1%", During: "ghost"},
@@ -248,7 +248,7 @@ var _ = Describe("windows", func() {
 		s := series(0, time.Second, repeat('+', 18)+"----")
 		tl := verify.Timeline{MethodStart: 2 * time.Second, End: 20 * time.Second,
 			Steps:   map[string]verify.StepTimes{"cut": {Injected: true, Inject: 10 * time.Second}},
-			Samples: map[string][]probes.Sample{"web": s}}
+			Samples: map[string][]measure.Sample{"web": s}}
 		vs := verify.Evaluate(exp([]string{"cut"},
 			experiments.Verify{Probe: "web", Availability: ">= 70%", During: "cut"},
 			experiments.Verify{Probe: "web", MaxOutage: dur(2 * time.Second), During: "cut"},
@@ -261,7 +261,7 @@ var _ = Describe("windows", func() {
 	})
 
 	It("fails every kind on a window without samples", func() {
-		tl := verify.Timeline{End: 10 * time.Second, Samples: map[string][]probes.Sample{"web": series(20*time.Second, time.Second, "+")}}
+		tl := verify.Timeline{End: 10 * time.Second, Samples: map[string][]measure.Sample{"web": series(20*time.Second, time.Second, "+")}}
 		vs := verify.Evaluate(exp(nil,
 			experiments.Verify{Probe: "web", Availability: ">= 1%"},
 			experiments.Verify{Probe: "web", MaxOutage: dur(time.Hour)},
@@ -281,15 +281,15 @@ var _ = Describe("latency", func() {
 	// 100 ok samples with latencies 1..100ms in random order, and 50
 	// failed ones at a 5s timeout that must not count.
 	rng := rand.New(rand.NewSource(7))
-	var s []probes.Sample
+	var s []measure.Sample
 	for i, p := range rng.Perm(150) {
-		smp := probes.Sample{Start: time.Duration(i) * 10 * ms, OK: p < 100, Latency: 5 * time.Second}
+		smp := measure.Sample{Start: time.Duration(i) * 10 * ms, OK: p < 100, Latency: 5 * time.Second}
 		if smp.OK {
 			smp.Latency = time.Duration(p+1) * ms
 		}
 		s = append(s, smp)
 	}
-	tl := verify.Timeline{End: 2 * time.Second, Samples: map[string][]probes.Sample{"web": s}}
+	tl := verify.Timeline{End: 2 * time.Second, Samples: map[string][]measure.Sample{"web": s}}
 
 	It("gives one nearest-rank verdict per key, lowest percentile first, over ok samples", func() {
 		vs := verify.Evaluate(exp(nil, experiments.Verify{Probe: "web", Line: 3,
@@ -317,12 +317,12 @@ var _ = Describe("latency", func() {
 	})
 
 	It("takes the nearest rank, not an interpolation", func() {
-		var k []probes.Sample
+		var k []measure.Sample
 		for i := 0; i < 1000; i++ {
-			k = append(k, probes.Sample{Start: time.Duration(i) * ms, OK: true, Latency: time.Duration(1000-i) * time.Microsecond})
+			k = append(k, measure.Sample{Start: time.Duration(i) * ms, OK: true, Latency: time.Duration(1000-i) * time.Microsecond})
 		}
-		three := []probes.Sample{{Start: 0, OK: true, Latency: 30 * ms}, {Start: ms, OK: true, Latency: 10 * ms}, {Start: 2 * ms, OK: true, Latency: 20 * ms}}
-		tl := verify.Timeline{End: time.Second, Samples: map[string][]probes.Sample{"k": k, "three": three}}
+		three := []measure.Sample{{Start: 0, OK: true, Latency: 30 * ms}, {Start: ms, OK: true, Latency: 10 * ms}, {Start: 2 * ms, OK: true, Latency: 20 * ms}}
+		tl := verify.Timeline{End: time.Second, Samples: map[string][]measure.Sample{"k": k, "three": three}}
 		vs := verify.Evaluate(exp(nil,
 			experiments.Verify{Probe: "k", Latency: &experiments.Latency{"p99.9": "< 1s", "p1": "< 1s"}},
 			experiments.Verify{Probe: "three", Latency: &experiments.Latency{"p50": "< 1s", "p34": "< 1s", "p33": "< 1s"}},
@@ -332,7 +332,7 @@ var _ = Describe("latency", func() {
 	})
 
 	It("fails when every sample failed", func() {
-		bad := verify.Timeline{End: time.Second, Samples: map[string][]probes.Sample{"web": series(0, 100*ms, "-----")}}
+		bad := verify.Timeline{End: time.Second, Samples: map[string][]measure.Sample{"web": series(0, 100*ms, "-----")}}
 		v := one(exp(nil, experiments.Verify{Probe: "web", Latency: &experiments.Latency{"p50": "< 1s"}}), bad)
 		Expect(v.Passed).To(BeFalse())
 		Expect(v.Detail).To(Equal("no ok samples in window (5 failed)"))
@@ -343,14 +343,14 @@ var _ = Describe("never", func() {
 	e := exp(nil, experiments.Verify{Probe: "split", Never: "ok"})
 
 	It("passes when no sample is ok", func() {
-		v := one(e, verify.Timeline{End: time.Second, Samples: map[string][]probes.Sample{"split": series(0, 100*ms, "----------")}})
+		v := one(e, verify.Timeline{End: time.Second, Samples: map[string][]measure.Sample{"split": series(0, 100*ms, "----------")}})
 		Expect(v.Passed).To(BeTrue())
 		Expect(v.Measured).To(Equal("0"))
 		Expect(v.Name).To(Equal("split never ok"))
 	})
 
 	It("fails on one ok sample, counting them", func() {
-		v := one(e, verify.Timeline{End: time.Second, Samples: map[string][]probes.Sample{"split": series(0, 100*ms, "----+-----")}})
+		v := one(e, verify.Timeline{End: time.Second, Samples: map[string][]measure.Sample{"split": series(0, 100*ms, "----+-----")}})
 		Expect(v.Passed).To(BeFalse())
 		Expect(v.Value).To(Equal(1.0))
 		Expect(v.Measured).To(Equal("1"))
@@ -359,7 +359,7 @@ var _ = Describe("never", func() {
 
 	It("ignores ok samples before the method", func() {
 		v := one(e, verify.Timeline{MethodStart: 500 * ms, End: time.Second,
-			Samples: map[string][]probes.Sample{"split": series(0, 100*ms, "++++------")}})
+			Samples: map[string][]measure.Sample{"split": series(0, 100*ms, "++++------")}})
 		Expect(v.Passed).To(BeTrue())
 	})
 })
@@ -371,7 +371,7 @@ var _ = Describe("steadyState", func() {
 		return verify.Timeline{MethodStart: 3 * time.Second, End: 13 * time.Second,
 			SteadyBefore: verify.Phase{From: 0, To: 3 * time.Second},
 			SteadyAfter:  verify.Phase{From: 10 * time.Second, To: 13 * time.Second},
-			Samples:      map[string][]probes.Sample{"web": append(series(0, 100*ms, before), series(10*time.Second, 100*ms, after)...)}}
+			Samples:      map[string][]measure.Sample{"web": append(series(0, 100*ms, before), series(10*time.Second, 100*ms, after)...)}}
 	}
 	all := repeat('+', 31)
 

@@ -5,31 +5,31 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 const ms = time.Millisecond
 
 // series builds samples starting at from, one every `every`, ok where the
 // pattern has '+' and failed where it has '-'.
-func series(from, every time.Duration, pattern string) []probes.Sample {
-	out := make([]probes.Sample, 0, len(pattern))
+func series(from, every time.Duration, pattern string) []measure.Sample {
+	out := make([]measure.Sample, 0, len(pattern))
 	for i, c := range pattern {
 		ok := c == '+'
 		v := 0.0
 		if ok {
 			v = 1
 		}
-		out = append(out, probes.Sample{Start: from + time.Duration(i)*every, OK: ok, Value: v, Latency: ms})
+		out = append(out, measure.Sample{Start: from + time.Duration(i)*every, OK: ok, Value: v, Latency: ms})
 	}
 	return out
 }
 
 // at builds samples at exact times, ok as given.
-func at(ok bool, times ...time.Duration) []probes.Sample {
-	out := make([]probes.Sample, 0, len(times))
+func at(ok bool, times ...time.Duration) []measure.Sample {
+	out := make([]measure.Sample, 0, len(times))
 	for _, t := range times {
-		out = append(out, probes.Sample{Start: t, OK: ok, Latency: ms})
+		out = append(out, measure.Sample{Start: t, OK: ok, Latency: ms})
 	}
 	return out
 }

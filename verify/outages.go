@@ -3,7 +3,7 @@ package verify
 import (
 	"time"
 
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // Outage is one run of consecutive failed samples inside a window.
@@ -24,7 +24,7 @@ func (o Outage) Duration() time.Duration { return o.To - o.From }
 // Outages lists the runs of failed samples among the samples (sorted by
 // Start) whose Start lies in w, in time order. maxOutage is the longest of
 // them, so a report that marks these outages never disagrees with it.
-func Outages(samples []probes.Sample, w Phase) []Outage {
+func Outages(samples []measure.Sample, w Phase) []Outage {
 	in := InWindow(samples, w)
 	n := 0
 	walkOutages(in, w, func(Outage) { n++ })
@@ -38,7 +38,7 @@ func Outages(samples []probes.Sample, w Phase) []Outage {
 
 // walkOutages calls fn for each run of failed samples in in (the samples
 // of window w), in time order.
-func walkOutages(in []probes.Sample, w Phase, fn func(Outage)) {
+func walkOutages(in []measure.Sample, w Phase, fn func(Outage)) {
 	open := false
 	var cur Outage
 	for i := range in {
@@ -80,7 +80,7 @@ func longestOutage(outages []Outage) (Outage, bool) {
 // only what samples proved counts, so a probe sampled every 100ms must be
 // ok for 21 samples in a row to show 2s. n is the number of samples in it
 // (0 when no sample in w is ok).
-func LongestOKRun(samples []probes.Sample, w Phase) (span Phase, n int) {
+func LongestOKRun(samples []measure.Sample, w Phase) (span Phase, n int) {
 	in := InWindow(samples, w)
 	runStart, runN := 0, 0
 	for i, s := range in {

@@ -8,14 +8,14 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/verify"
 )
 
 // bruteMaxOutage restates the rule without runs: from every failed sample
 // in the window, scan forward to the next ok sample in the window (or the
 // window's end) and keep the longest such span.
-func bruteMaxOutage(s []probes.Sample, w verify.Phase) time.Duration {
+func bruteMaxOutage(s []measure.Sample, w verify.Phase) time.Duration {
 	var best time.Duration
 	for i := range s {
 		if s[i].OK || s[i].Start < w.From || s[i].Start > w.To {
@@ -44,16 +44,16 @@ var _ = Describe("maxOutage on random sample sequences", func() {
 		for trial := 0; trial < 500; trial++ {
 			n := rng.Intn(300)
 			failProb := rng.Float64()
-			var s []probes.Sample
+			var s []measure.Sample
 			t := time.Duration(0)
 			for i := 0; i < n; i++ {
 				t += time.Duration(rng.Intn(50)) * ms // equal Starts happen too
-				s = append(s, probes.Sample{Start: t, OK: rng.Float64() >= failProb})
+				s = append(s, measure.Sample{Start: t, OK: rng.Float64() >= failProb})
 			}
 			end := t + time.Duration(rng.Intn(100))*ms
 			from := time.Duration(rng.Int63n(int64(end) + 1))
 			to := from + time.Duration(rng.Int63n(int64(end-from)+1))
-			tl := verify.Timeline{End: end, Samples: map[string][]probes.Sample{"p": s},
+			tl := verify.Timeline{End: end, Samples: map[string][]measure.Sample{"p": s},
 				Steps: map[string]verify.StepTimes{"x": {Injected: true, Inject: from, Reverted: true, Revert: to}}}
 
 			vs := verify.Evaluate(exp([]string{"x"},

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // Timeline is what a run recorded. Every time is an offset from the run's
@@ -24,7 +24,7 @@ type Timeline struct {
 	// Steps by name; a step that never ran is absent.
 	Steps map[string]StepTimes
 	// Samples per probe, sorted by Start.
-	Samples map[string][]probes.Sample
+	Samples map[string][]measure.Sample
 	// SteadyBefore / SteadyAfter: the phases in which the steady state was
 	// checked before the first step and after the end (zero if not reached).
 	SteadyBefore Phase

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // Contains reports whether t lies in the phase. Both ends are inclusive:
@@ -24,7 +24,7 @@ func (p Phase) Length() time.Duration {
 
 // InWindow returns the sub-slice of samples (sorted by Start) whose Start
 // lies in w. It does not copy and costs two binary searches.
-func InWindow(samples []probes.Sample, w Phase) []probes.Sample {
+func InWindow(samples []measure.Sample, w Phase) []measure.Sample {
 	lo := sort.Search(len(samples), func(i int) bool { return samples[i].Start >= w.From })
 	hi := sort.Search(len(samples), func(i int) bool { return samples[i].Start > w.To })
 	if hi < lo {
