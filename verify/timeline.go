@@ -60,4 +60,3 @@ func TimelineOf(r *journal.Run) Timeline {
 	}
 	return tl
 }
-
