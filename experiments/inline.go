@@ -69,6 +69,7 @@ func (a *AbortWhen) UnmarshalJSON(b []byte) error {
 	}
 	*a = AbortWhen(q)
 	a.Inline = in
+	a.parseBounds()
 	return nil
 }
 

@@ -54,6 +54,7 @@ func Parse(file string, data []byte) (exp *Experiment, err error) {
 		return nil, err
 	}
 	e.addAbortProbes()
+	e.parseBounds()
 	return e, nil
 }
 

@@ -114,6 +114,8 @@ type Verify struct {
 	Latency      *Latency  `yaml:"latency,omitempty" json:"latency,omitempty"`
 	Never        string    `yaml:"never,omitempty" json:"never,omitempty"` // "ok"
 	Line         int       `yaml:"-" json:"line,omitempty"`
+
+	parsed *parsedBounds // see verify_bounds.go
 }
 
 // Latency bounds percentiles: keys p50, p90, p95, p99, p99.9, max; values "< 200ms".
@@ -133,6 +135,8 @@ type AbortWhen struct {
 	// Every and Netns: how often and where an inline condition is sampled.
 	Every Duration `yaml:"every,omitempty" json:"every,omitempty"`
 	Netns string   `yaml:"netns,omitempty" json:"netns,omitempty"`
+
+	parsed *parsedBounds // see verify_bounds.go
 }
 
 // AbortProbeName names the probe Load makes of abortWhen[i]'s inline condition.

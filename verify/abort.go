@@ -89,7 +89,7 @@ func NewAbortWatcher(exp *experiments.Experiment) *AbortWatcher {
 			}
 		}
 		if c.AvailabilityBelow != "" {
-			p, err := experiments.ParsePercent(c.AvailabilityBelow)
+			p, err := c.BelowPercent()
 			if err != nil {
 				continue
 			}

@@ -46,10 +46,7 @@ func steadyVerdict(ss experiments.SteadyState, when string, phase Phase, tl Time
 
 // availability = ok samples / samples in the window, in percent.
 func availability(v Verdict, tl Timeline, a experiments.Verify, w window) Verdict {
-	bound, err := experiments.ParseComparison(a.Availability)
-	if err == nil && bound.Unit != "%" {
-		err = fmt.Errorf("availability bound %q is not a percentage", a.Availability)
-	}
+	bound, err := a.AvailabilityBound()
 	if err != nil {
 		v.Measured, v.Detail = unmeasured, err.Error()
 		return v
@@ -109,7 +106,7 @@ func reaches(v Verdict, tl Timeline, a experiments.Verify, w window) Verdict {
 	target := strings.TrimSpace(a.Reaches)
 	match := func(s measure.Sample) bool { return s.OK }
 	if target != "ok" {
-		bound, err := experiments.ParseComparison(target)
+		bound, err := a.ReachesBound()
 		if err != nil {
 			v.Measured, v.Detail = unmeasured, err.Error()
 			return v

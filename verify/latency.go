@@ -62,10 +62,7 @@ func latency(base Verdict, tl Timeline, a experiments.Verify, w window, werr err
 		v.Name = join(a.Probe, "latency "+k.key, w.Label)
 		v.Bound = k.key + " " + text
 		v.Measured = unmeasured
-		bound, err := experiments.ParseComparison(text)
-		if err == nil && bound.Unit != "s" {
-			err = fmt.Errorf("latency bound %q is not a duration", text)
-		}
+		bound, err := a.LatencyBound(k.key)
 		switch {
 		case werr != nil:
 			v.Detail = werr.Error()
