@@ -11,8 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/faultline/faultline/nsutil"
 )
 
 func init() {
@@ -137,7 +135,7 @@ func (e *execProber) start(cmd *exec.Cmd) error {
 		return cmd.Start()
 	}
 	var startErr error
-	if err := nsutil.Do(e.netns, func() error {
+	if err := inNetns(e.netns, func() error {
 		startErr = cmd.Start()
 		return nil
 	}); err != nil {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Spec is one probe as the sampler runs it.
@@ -109,8 +107,7 @@ func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
 		if d <= 0 {
 			break
 		}
-		ts := unix.NsecToTimespec(int64(d))
-		if err := unix.Nanosleep(&ts, nil); err == nil {
+		if nanosleep(d) == nil {
 			break
 		}
 	}

@@ -29,7 +29,7 @@ type TCPParams struct {
 type tcpProber struct {
 	addr    string
 	timeout time.Duration
-	dial    dialFunc
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func newTCP(d Def) (Prober, error) {
