@@ -85,14 +85,9 @@ func dialIn(ctx context.Context, ns, addr string) error {
 // DialIn connects from inside a lab namespace: the socket is made on a
 // thread that is in that namespace.
 func DialIn(ctx context.Context, ns, network, addr string) (net.Conn, error) {
-	var c net.Conn
-	err := nsutil.Do(ns, func() error {
-		d := net.Dialer{Timeout: time.Second}
-		var err error
-		c, err = d.DialContext(ctx, network, addr)
-		return err
-	})
-	return c, err
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel() // bounds the dial only, not the connection
+	return nsutil.Dialer(ns)(ctx, network, addr)
 }
 
 func contains(list []string, s string) bool {

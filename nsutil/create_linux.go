@@ -79,35 +79,16 @@ func createIn(dir, name string) error {
 // bindNewNetns makes a new network namespace on a locked thread and
 // bind-mounts it on p. The thread goes back to its namespace, or dies.
 func bindNewNetns(p string) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("get current netns: %w", err)
-			return
-		}
-		defer orig.Close()
+	return OnThread(func() error {
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("unshare: %w", err)
-			return
+			return fmt.Errorf("unshare: %w", err)
 		}
 		self := fmt.Sprintf("/proc/%d/task/%d/ns/net", os.Getpid(), unix.Gettid())
-		merr := unix.Mount(self, p, "none", unix.MS_BIND, "")
-		if err := netns.Set(orig); err != nil {
-			// Leave the thread locked: it dies with this goroutine.
-			errc <- errors.Join(merr, fmt.Errorf("restore netns: %w", err))
-			return
+		if err := unix.Mount(self, p, "none", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind-mount on %s: %w", p, err)
 		}
-		runtime.UnlockOSThread()
-		if merr != nil {
-			merr = fmt.Errorf("bind-mount on %s: %w", p, merr)
-		}
-		errc <- merr
-	}()
-	return <-errc
+		return nil
+	})
 }
 
 // deleteIn unmounts dir/name (every layer) and removes it. A deleting

@@ -36,21 +36,11 @@ var ErrUnreachable = errors.New("no answer")
 type nsDialer struct{ netns string }
 
 func (d nsDialer) Dial(network, addr string) (net.Conn, error) {
-	if nsutil.IsHost(d.netns) {
-		return net.Dial(network, addr)
+	ns := d.netns
+	if nsutil.IsHost(ns) {
+		ns = "" // the namespace faultline runs in, without a switch
 	}
-	var conn net.Conn
-	var dialErr error
-	if err := nsutil.Do(d.netns, func() error {
-		conn, dialErr = net.Dial(network, addr)
-		return nil
-	}); err != nil {
-		if conn != nil {
-			conn.Close()
-		}
-		return nil, err
-	}
-	return conn, dialErr
+	return nsutil.Dialer(ns)(context.Background(), network, addr)
 }
 
 // suites are the cipher suites to offer, in order.

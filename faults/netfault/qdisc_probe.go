@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 
 	"github.com/vishvananda/netlink"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/nsutil"
 )
 
 // qdiscSupport caches, per qdisc kind, whether this kernel has it.
@@ -65,35 +65,17 @@ func qdiscProbe(mk func(linkIndex int) netlink.Qdisc) error {
 // qdiscThrowawayNetns makes an unnamed namespace on a locked thread and
 // returns the thread to its own namespace before unlocking it.
 func qdiscThrowawayNetns() (netns.NsHandle, error) {
-	type result struct {
-		ns  netns.NsHandle
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{netns.None(), err}
-			return
+	ns := netns.None()
+	err := nsutil.OnThread(func() error {
+		var err error
+		ns, err = netns.New()
+		return err
+	})
+	if err != nil {
+		if ns.IsOpen() {
+			ns.Close()
 		}
-		defer orig.Close()
-		ns, err := netns.New()
-		if serr := netns.Set(orig); serr != nil {
-			// Leave the thread locked: it dies with this goroutine.
-			if err == nil {
-				ns.Close()
-			}
-			ch <- result{netns.None(), fmt.Errorf("restore netns: %w", serr)}
-			return
-		}
-		runtime.UnlockOSThread()
-		ch <- result{ns, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		return netns.None(), fmt.Errorf("throwaway netns: %w", r.err)
+		return netns.None(), fmt.Errorf("throwaway netns: %w", err)
 	}
-	return r.ns, nil
+	return ns, nil
 }
