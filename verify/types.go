@@ -1,5 +1,6 @@
 // Package verify evaluates an experiment's assertions over the record of a
-// run (a Timeline rebuilt from the journal) and returns verdicts that each
+// run (a Timeline that TimelineOf rebuilds from the journal: the window
+// rules live here, beside the windows) and returns verdicts that each
 // carry their measured value. It does no I/O: a report and the run that
 // wrote the journal get the same verdicts because both call Evaluate.
 package verify
@@ -7,7 +8,6 @@ package verify
 import (
 	"time"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/internal/measure"
 )
 
@@ -71,5 +71,3 @@ type Verdict struct {
 	// Line in the experiment file, for pointing at the source.
 	Line int `json:"line,omitempty"`
 }
-
-var _ = experiments.Experiment{}
