@@ -65,6 +65,8 @@ func runHelper(raw string) error {
 	if err != nil {
 		return err
 	}
+	// Not nsutil.OnThread: this process is about to become the daemon,
+	// so its main thread enters for good and is never handed back.
 	if err := unix.Setns(int(ns), unix.CLONE_NEWNET); err != nil {
 		return fmt.Errorf("enter netns %s: %w", spec.Netns, err)
 	}
