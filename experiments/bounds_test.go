@@ -51,7 +51,7 @@ var _ = Describe("bounds parsed once", func() {
 		expectParsed(&back)
 	})
 
-	It("parses a value built in code on first use, with the unit checked", func() {
+	It("parses a value built in code when asked, with the unit checked", func() {
 		v := experiments.Verify{Probe: "web", Availability: ">= 2s"}
 		_, err := v.AvailabilityBound()
 		Expect(err).To(MatchError(ContainSubstring("is not a percentage")))

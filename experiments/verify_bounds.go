@@ -15,7 +15,9 @@ type bound struct {
 // parsedBounds holds a Verify's or an AbortWhen's bounds in parsed form.
 // Parse fills it after validation and a value read back from JSON (a
 // journal's header) fills it as it is decoded, so verify never parses a
-// bound while it evaluates; a value built in code is parsed on first use.
+// bound while it evaluates. A value built in code (never parsed) has its
+// bounds parsed on each call instead: nothing here writes to a value
+// that verify and a report may read at once.
 type parsedBounds struct {
 	availability, reaches bound
 	latency               map[string]bound
