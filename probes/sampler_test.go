@@ -171,8 +171,11 @@ var _ = Describe("sampler", func() {
 			Expect(b).To(BeNumerically("<=", 41*time.Millisecond))
 		}
 		b := budgets(probes.Spec{Name: "b", Every: 40 * time.Millisecond, Timeout: 15 * time.Millisecond})
+		Expect(b[0]).To(BeNumerically("~", 15*time.Millisecond, time.Millisecond))
 		for _, d := range b {
-			Expect(d).To(BeNumerically("~", 15*time.Millisecond, time.Millisecond))
+			// A check that starts late (a loaded machine) near the end of
+			// the run gets what is left of the run, never more than 15ms.
+			Expect(d).To(BeNumerically("<=", 16*time.Millisecond))
 		}
 	})
 
