@@ -48,7 +48,8 @@ func BMCPasswordFile() string { return filepath.Join(stateDir, "bmc-password") }
 // bmcDir holds a BMC's lan.conf, command file, state and log.
 func bmcDir(hv string) string { return filepath.Join(HypervisorDir(hv), "bmc") }
 
-// BMCConfig is how faultline reaches a hypervisor's BMC from the host.
+// BMCConfig is how faultline reaches a hypervisor's BMC from the host
+// (through the management namespace MgmtNetns).
 func (t *Topology) BMCConfig(hv string) (bmcfault.Config, bool) {
 	a, ok := t.BMCAddress(hv)
 	if !ok {
@@ -72,7 +73,7 @@ startlan 1
   allowed_auths_admin none md2 md5 straight
   guid %s
 endlan
-chassis_control "/usr/bin/env %s=%s %s 0x20"
+chassis_control "/usr/bin/env %s=%s %s=%s %s 0x20"
 user 2 true "%s" "%s" admin 10 none md2 md5 straight
 `
 
@@ -121,6 +122,7 @@ func (l *builder) startBMCs(ctx context.Context) error {
 
 func (l *builder) startBMC(ctx context.Context, hv, pw string) error {
 	cfg, _ := l.topo.BMCConfig(hv)
+	cfg.Netns = l.mgmt
 	if _, err := bmcfault.PowerState(ctx, cfg); err == nil {
 		return nil
 	}
@@ -140,7 +142,7 @@ func (l *builder) startBMC(ctx context.Context, hv, pw string) error {
 	if _, err := rand.Read(guid); err != nil {
 		return err
 	}
-	lan := fmt.Sprintf(lanConf, hv, cfg.Address, BMCPort, hex.EncodeToString(guid), powerEnv, hv, self, BMCUser, pw)
+	lan := fmt.Sprintf(lanConf, hv, cfg.Address, BMCPort, hex.EncodeToString(guid), powerEnv, hv, stateEnv, stateDir, self, BMCUser, pw)
 	if err := writePrivate(filepath.Join(dir, "lan.conf"), []byte(lan)); err != nil {
 		return err
 	}

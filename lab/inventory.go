@@ -67,6 +67,7 @@ func Inventory() ([]byte, error) {
 				printVar(&b, kv)
 			}
 			if bmc, ok := t.BMCConfig(h); ok && g.name == "hypervisors" {
+				bmc.Netns = mgmt
 				for _, kv := range [][2]string{
 					{"faultline_bmc_address", bmc.Address},
 					{"faultline_bmc_port", strconv.Itoa(bmc.Port)},

@@ -18,17 +18,25 @@ import (
 
 // powerEnv names the hypervisor whose power switch this process is: a
 // lab BMC runs its chassis control program as
-// `env FAULTLINE_LAB_POWER=HV BINARY 0x20 get power` (or `set power 0|1`,
+// `env FAULTLINE_LAB_POWER=HV FAULTLINE_LAB_STATE=DIR BINARY 0x20 get power` (or `set power 0|1`,
 // `set reset 1`, `set shutdown 1`), and BINARY is whatever binary started
 // the lab (the CLI or a test binary), so the switch lives in this package.
 const powerEnv = "FAULTLINE_LAB_POWER"
+
+// stateEnv carries the lab's state directory to the switch.
+const stateEnv = "FAULTLINE_LAB_STATE"
 
 func init() {
 	hv := os.Getenv(powerEnv)
 	if hv == "" {
 		return
 	}
-	os.Unsetenv(powerEnv) // the daemons a boot starts are no switches
+	if d := os.Getenv(stateEnv); d != "" {
+		stateDir = d
+	}
+	// The daemons a boot starts are no switches.
+	os.Unsetenv(powerEnv)
+	os.Unsetenv(stateEnv)
 	err := powerSwitch(context.Background(), hv, os.Args[1:], os.Stdout)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "faultline lab power %s: %v\n", hv, err)
@@ -114,7 +122,7 @@ func bootDetached(hv string) error {
 	}
 	defer log.Close()
 	cmd := exec.Command(self, "boot")
-	cmd.Env = append(os.Environ(), powerEnv+"="+hv)
+	cmd.Env = append(os.Environ(), powerEnv+"="+hv, stateEnv+"="+stateDir)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
