@@ -100,6 +100,9 @@ func Up(ctx context.Context, topo *Topology, opts Options) (*LabStatus, error) {
 			return nil, err
 		}
 	}
+	if err := l.startSupervisor(); err != nil {
+		return nil, fmt.Errorf("supervisor: %w", err)
+	}
 	if err := l.waitServing(ctx); err != nil {
 		return nil, err
 	}
