@@ -33,3 +33,14 @@ func UpNetwork(ctx context.Context, topo *Topology, mgmt string) error {
 	}
 	return l.startSSHDs(ctx)
 }
+
+// StartBMCs starts a BMC per hypervisor of the lab UpNetwork built.
+func StartBMCs(ctx context.Context) error {
+	st, err := loadState()
+	if err != nil {
+		return err
+	}
+	r := st.get()
+	l := &builder{topo: r.Spec, st: st, mgmt: r.Mgmt}
+	return l.startBMCs(ctx)
+}

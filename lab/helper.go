@@ -25,6 +25,7 @@ type helperSpec struct {
 	Netns string      `json:"netns"`
 	Binds [][2]string `json:"binds,omitempty"` // host dir -> path seen by the daemon
 	Argv  []string    `json:"argv"`
+	Env   []string    `json:"env,omitempty"` // added to the daemon's environment
 }
 
 func init() {
@@ -80,7 +81,7 @@ func runHelper(raw string) error {
 			env = append(env, e)
 		}
 	}
-	return syscall.Exec(path, spec.Argv, env)
+	return syscall.Exec(path, spec.Argv, append(env, spec.Env...))
 }
 
 // startDaemon starts argv inside netns (and private binds), detached in

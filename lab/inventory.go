@@ -10,7 +10,8 @@ import (
 // groups hypervisors, sans, switches and clients, each host with its
 // management address, root, the lab's client key and known_hosts, and the
 // namespace to dial from (faultline_dial_netns; Ansible itself needs to run
-// inside it: `ip netns exec mgmt ansible ...`).
+// inside it: `ip netns exec mgmt ansible ...`). Each hypervisor also has
+// its BMC: faultline_bmc_address, _port, _user, _password_file, _netns.
 func Inventory() ([]byte, error) {
 	st, err := loadState()
 	if err != nil {
@@ -63,13 +64,30 @@ func Inventory() ([]byte, error) {
 				{"faultline_known_hosts", KnownHosts()},
 				{"faultline_dial_netns", mgmt},
 			} {
-				v := kv[1]
-				if kv[0] != "ansible_port" {
-					v = strconv.Quote(v)
+				printVar(&b, kv)
+			}
+			if bmc, ok := t.BMCConfig(h); ok && g.name == "hypervisors" {
+				bmc.Netns = mgmt
+				for _, kv := range [][2]string{
+					{"faultline_bmc_address", bmc.Address},
+					{"faultline_bmc_port", strconv.Itoa(bmc.Port)},
+					{"faultline_bmc_user", bmc.User},
+					{"faultline_bmc_password_file", bmc.PasswordFile},
+					{"faultline_bmc_netns", bmc.Netns},
+				} {
+					printVar(&b, kv)
 				}
-				fmt.Fprintf(&b, "          %s: %s\n", kv[0], v)
 			}
 		}
 	}
 	return b.Bytes(), nil
+}
+
+// printVar prints one host variable: ports bare, everything else quoted.
+func printVar(b *bytes.Buffer, kv [2]string) {
+	v := kv[1]
+	if kv[0] != "ansible_port" && kv[0] != "faultline_bmc_port" {
+		v = strconv.Quote(v)
+	}
+	fmt.Fprintf(b, "          %s: %s\n", kv[0], v)
 }

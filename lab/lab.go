@@ -83,6 +83,10 @@ func Up(ctx context.Context, topo *Topology, opts Options) (*LabStatus, error) {
 	}); err != nil {
 		return nil, err
 	}
+	l.say("bmcs: ipmi_sim for %d hypervisors on the management network", len(topo.Hypervisors))
+	if err := l.startBMCs(ctx); err != nil {
+		return nil, err
+	}
 	for _, n := range topo.Nodes {
 		if n.SAN != nil {
 			if err := l.startSAN(ctx, n); err != nil {
@@ -95,6 +99,9 @@ func Up(ctx context.Context, topo *Topology, opts Options) (*LabStatus, error) {
 		if err := l.startVM(vm); err != nil {
 			return nil, err
 		}
+	}
+	if err := l.startSupervisor(); err != nil {
+		return nil, fmt.Errorf("supervisor: %w", err)
 	}
 	if err := l.waitServing(ctx); err != nil {
 		return nil, err

@@ -104,12 +104,15 @@ func (l *builder) startVM(vm *VM) error {
 		if active, _ := dom.IsActive(); active {
 			return nil
 		}
+		// Defined but stopped (a migration home keeps the UUID the lab's
+		// XML does not carry, so a define would clash): start it as it is.
+	} else {
+		dom, err = c.DomainDefineXML(xml)
+		if err != nil {
+			return fmt.Errorf("define %s on %s: %w", vm.Name, vm.Hypervisor, err)
+		}
+		defer dom.Free()
 	}
-	dom, err = c.DomainDefineXML(xml)
-	if err != nil {
-		return fmt.Errorf("define %s on %s: %w", vm.Name, vm.Hypervisor, err)
-	}
-	defer dom.Free()
 	if err := dom.Create(); err != nil {
 		var lerr libvirt.Error
 		if errors.As(err, &lerr) && lerr.Code == libvirt.ERR_OPERATION_INVALID {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian 12 machine for `faultline lab up`: installs
-# libvirt, QEMU, nbd-server and the tools the guest image is built from,
+# libvirt, QEMU, nbd-server, OpenIPMI's BMC simulator (a BMC per
+# hypervisor), OpenSSH and the tools the guest image is built from,
 # makes sure the libvirt-qemu user exists (a privileged libvirtd refuses to
 # start without it), and builds the guest image. Safe to run again.
 set -euo pipefail
@@ -8,7 +9,8 @@ set -euo pipefail
 
 PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 	qemu-system-x86 busybox-static nftables iproute2 cpio kmod curl
-	nbd-server nbd-client keepalived mdadm binutils xz-utils)
+	nbd-server nbd-client keepalived mdadm binutils xz-utils
+	openipmi openssh-server openssh-client)
 
 export DEBIAN_FRONTEND=noninteractive
 missing=()
@@ -17,7 +19,8 @@ for p in "${PKGS[@]}"; do
 done
 if ((${#missing[@]})); then
 	# The lab runs its own daemons in its namespaces: keep the packages'
-	# services (libvirtd, keepalived, nbd-server) from starting on the host.
+	# services (libvirtd, keepalived, nbd-server, sshd, the IPMI driver)
+	# from starting on the host.
 	prc=/usr/sbin/policy-rc.d created=0
 	if [[ ! -e $prc ]]; then
 		printf '#!/bin/sh\nexit 101\n' >"$prc" && chmod +x "$prc" && created=1

@@ -19,7 +19,8 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// labCommand wires `faultline lab up|down|status|inventory`.
+// labCommand wires `faultline lab up|down|status|inventory` (and the
+// hidden `lab power`, the switch behind each lab BMC).
 func labCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "lab",
@@ -44,6 +45,13 @@ func labCommand() *cli.Command {
 				Name:   "inventory",
 				Usage:  "print the lab as an Ansible inventory (YAML): groups hypervisors, sans, switches, clients; SSH over the management network",
 				Action: labInventory,
+			},
+			{
+				Name:      "power",
+				Usage:     "a hypervisor's power switch, as its BMC works it: off kills its processes and cuts its uplinks, on boots it",
+				ArgsUsage: "HYPERVISOR on|off|status",
+				Hidden:    true,
+				Action:    labPower,
 			},
 			{
 				Name:  "status",
@@ -105,6 +113,23 @@ func labDown(c *cli.Context) error {
 		return cli.Exit(fmt.Sprintf("lab down: %v", err), exitcode.Infra)
 	}
 	fmt.Fprintf(c.App.Writer, "lab down: %d namespaces removed, %d processes ended\n", len(res.Removed), res.Killed)
+	return nil
+}
+
+func labPower(c *cli.Context) error {
+	if c.Args().Len() != 2 {
+		return cli.Exit("lab power takes HYPERVISOR on|off|status", exitcode.Invalid)
+	}
+	ctx, cancel := labContext(c)
+	defer cancel()
+	st, err := lab.Power(ctx, c.Args().Get(0), c.Args().Get(1))
+	if errors.Is(err, lab.ErrNoLab) {
+		return cli.Exit(fmt.Sprintf("lab power: %v", err), exitcode.Invalid)
+	}
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("lab power: %v", err), exitcode.Infra)
+	}
+	fmt.Fprintf(c.App.Writer, "%s: power %s\n", c.Args().Get(0), st)
 	return nil
 }
 

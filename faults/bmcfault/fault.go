@@ -15,7 +15,7 @@ import (
 // params are bmc.power's `with`.
 type params struct {
 	Config
-	// Action is off (default), cycle, reset or soft (ACPI shutdown).
+	// Action is off (default), cycle, reset, soft (ACPI shutdown) or on.
 	Action string `json:"action,omitempty"`
 }
 

@@ -13,6 +13,9 @@ var actions = map[string]chassis.ChassisControl{
 	"cycle": chassis.ChassisControlPowerCycle,
 	"reset": chassis.ChassisControlHardReset,
 	"soft":  chassis.ChassisControlSoftShutdown,
+	// on powers a host up: the end of a runbook that left it off
+	// (`revert: never`); its revert leaves it on.
+	"on": chassis.ChassisControlPowerUp,
 }
 
 // withTimeout bounds one operation unless the caller's context is shorter.

@@ -152,6 +152,24 @@ var _ = Describe("bmc.power against a real ipmi_sim", func() {
 		Expect(s.power()).To(Equal("0"))
 	})
 
+	It("powers on a host a `revert: never` fault left off, and its revert leaves it on", func() {
+		off := newFault(s.with("off"))
+		_, err := off.Prepare(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(off.Inject(ctx)).To(Succeed())
+		Expect(s.power()).To(Equal("0"))
+
+		on := newFault(s.with("on"))
+		_, err = on.Prepare(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(on.Inject(ctx)).To(Succeed())
+		Expect(s.power()).To(Equal("1"))
+		Expect(on.Revert(ctx)).To(Succeed())
+		Expect(s.power()).To(Equal("1"))
+		_, vals := s.sets()
+		Expect(vals).To(Equal([]string{"0", "1"}))
+	})
+
 	It("reads the password from an environment variable", func() {
 		GinkgoT().Setenv("FL_TEST_BMC_PW", simPassword)
 		cfg := s.config()

@@ -14,7 +14,7 @@ const kindName = "bmc.power"
 func init() {
 	faults.Register(faults.Kind{
 		Name:     kindName,
-		Doc:      "chassis power off|cycle|reset|soft through a host's BMC (IPMI v2.0 lanplus); revert: power on",
+		Doc:      "chassis power off|cycle|reset|soft|on through a host's BMC (IPMI v2.0 lanplus); revert: power on",
 		NewFault: newPower,
 		Revert: func(ctx context.Context, raw json.RawMessage) error {
 			u, err := decodeUndo(raw)

@@ -2,7 +2,9 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/faults/bmcfault"
 	"github.com/faultline/faultline/lab"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -22,7 +26,7 @@ func missing() string {
 	if os.Geteuid() != 0 {
 		return "not root"
 	}
-	for _, bin := range []string{"libvirtd", "qemu-system-x86_64", "nbd-server", "ip"} {
+	for _, bin := range []string{"libvirtd", "qemu-system-x86_64", "nbd-server", "ip", lab.IPMISimPath} {
 		if _, err := exec.LookPath(bin); err != nil {
 			return bin + " not installed (run scripts/lab-setup.sh)"
 		}
@@ -159,6 +163,76 @@ var _ = Describe("the seed lab", Ordered, func() {
 		for _, g := range []string{"hypervisors:", "sans:", "switches:", "clients:", "ansible_host: \"198.19.0.4\""} {
 			Expect(string(inv)).To(ContainSubstring(g))
 		}
+	}, SpecTimeout(2*time.Minute))
+
+	It("cuts a hypervisor's power through its BMC (libvirtd, sshd and uplinks gone) and boots it again", func(ctx SpecContext) {
+		// hv-c, the empty spare: its power is cut through the lab BMC that
+		// `lab inventory` names, as the bmc.power fault does it.
+		topo := lab.Seed()
+		bmc, ok := topo.BMCConfig("hv-c")
+		Expect(ok).To(BeTrue())
+		inv, err := exec.CommandContext(ctx, faultlineBin, "lab", "inventory").Output()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(inv)).To(And(ContainSubstring(`faultline_bmc_address: "`+bmc.Address+`"`),
+			ContainSubstring(`faultline_bmc_password_file: "`+lab.BMCPasswordFile()+`"`)))
+		fi, err := os.Stat(lab.BMCPasswordFile())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(fi.Mode().Perm()).To(Equal(os.FileMode(0o600)))
+
+		kind, ok := faults.Lookup("bmc.power")
+		Expect(ok).To(BeTrue())
+		with, err := json.Marshal(map[string]any{"address": bmc.Address, "user": bmc.User,
+			"passwordFile": bmc.PasswordFile, "netns": bmc.Netns, "action": "off"})
+		Expect(err).NotTo(HaveOccurred())
+		f, err := kind.NewFault(with)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(f.(faults.Preflighter).Preflight(ctx)).To(Succeed())
+		_, err = f.Prepare(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func(ctx SpecContext) { _ = f.Revert(ctx) }, NodeTimeout(30*time.Second))
+		ssh := netip.AddrPortFrom(netip.MustParseAddr("198.19.0.4"), 22).String()
+		hvC := func() (answers bool) {
+			st, err := lab.Status(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			for _, h := range st.Hypervisors {
+				if h.Name == "hv-c" {
+					answers = h.Answers
+				}
+			}
+			return answers
+		}
+		linksUp := func() []bool {
+			var up []bool
+			for _, l := range []string{"up1", "up2"} {
+				out, _ := exec.Command("ip", "-n", "hv-c", "-o", "link", "show", l).Output()
+				up = append(up, strings.Contains(strings.SplitN(string(out), ">", 2)[0], ",UP"))
+			}
+			return up
+		}
+		sshdListens := func() bool {
+			c, err := lab.DialIn(ctx, lab.MgmtNetns, "tcp", ssh)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		}
+
+		t0 := time.Now()
+		Expect(f.Inject(ctx)).To(Succeed())
+		off := time.Since(t0)
+		Expect(bmcfault.PowerState(ctx, bmc)).To(BeFalse())
+		Expect(linksUp()).To(Equal([]bool{false, false}))
+		Expect(hvC()).To(BeFalse(), "hv-c's libvirtd answers after power-off")
+		Expect(sshdListens()).To(BeFalse(), "hv-c's sshd listens after power-off")
+		AddReportEntry("lab BMC: chassis power off returned after", off.String())
+
+		t0 = time.Now()
+		Expect(f.Revert(ctx)).To(Succeed()) // bmc.power's revert: power on
+		Expect(bmcfault.PowerState(ctx, bmc)).To(BeTrue())
+		Eventually(hvC).WithTimeout(30 * time.Second).WithPolling(100 * time.Millisecond).Should(BeTrue())
+		AddReportEntry("lab BMC: power on to libvirtd answering", time.Since(t0).String())
+		Expect(linksUp()).To(Equal([]bool{true, true}))
+		Eventually(sshdListens).WithTimeout(15 * time.Second).Should(BeTrue())
 	}, SpecTimeout(2*time.Minute))
 
 	// The reference scenario, through the built binary, in the order of

@@ -33,10 +33,13 @@ var seedRuns = []seedRun{
 	{name: "cut-nic", minAvailability: 80, maxOutage: 3 * time.Second, timeout: 2 * time.Minute},
 	{name: "kill-switch", minAvailability: 85, maxOutage: 8 * time.Second, timeout: 5 * time.Minute},
 	{name: "kill-server-a", minAvailability: 90, maxOutage: 3 * time.Second, timeout: 4 * time.Minute},
+	{name: "kill-server-a-bmc", minAvailability: 90, maxOutage: 3 * time.Second, timeout: 4 * time.Minute},
 	{name: "migrate-web-b", minAvailability: 99, maxOutage: 2500 * time.Millisecond, timeout: 3 * time.Minute},
 	{name: "fence-san-a", minAvailability: 99, maxOutage: time.Second, timeout: 4 * time.Minute},
 	{name: "fence-san-b", minAvailability: 99, maxOutage: time.Second, timeout: 4 * time.Minute},
 	{name: "split-vrrp", minAvailability: 95, maxOutage: 2 * time.Second, timeout: 2 * time.Minute},
+	{name: "kill-libvirtd", minAvailability: 95, maxOutage: 2 * time.Second, timeout: 2 * time.Minute},
+	{name: "freeze-web-a", minAvailability: 90, maxOutage: 4 * time.Second, timeout: 2 * time.Minute},
 }
 
 // seedOrders are the orders the suite runs the whole scenario in: each
