@@ -212,7 +212,7 @@ abortWhen:
 			`x.yaml:5:3: probes.web: duplicate key "web" (first at line 4)`,
 			`x.yaml:7:24: steps[0].fault: unknown fault kind "nope" (known: test.fault, test.panics)`,
 			`x.yaml:8:69: steps[1].duration: only for faults: an action is not held`,
-			`x.yaml:8:73: steps[1].colour: unknown field "colour" (known: name, fault, action, with, at, wait, duration, revert)`,
+			`x.yaml:8:73: steps[1].colour: unknown field "colour" (known: name, fault, action, with, at, wait, duration, revert, on, count, percent, seed)`,
 			`x.yaml:10:13: verify[0].probe: unknown probe "api" (defined: web)`,
 			`x.yaml:11:39: verify[1].within: bad duration "2 s" (want a number with a unit, e.g. 150ms, 2s, 1m)`,
 			`x.yaml:13:37: abortWhen[0].availabilityBelow: bad percentage "lots": want e.g. "90%"`,

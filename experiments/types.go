@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/faultline/faultline/internal/hosts"
 	"github.com/faultline/faultline/probes"
 )
 
@@ -25,6 +26,14 @@ type Experiment struct {
 	Verify      []Verify          `yaml:"verify,omitempty" json:"verify,omitempty"`
 	AbortWhen   []AbortWhen       `yaml:"abortWhen,omitempty" json:"abortWhen,omitempty"`
 	Safety      Safety            `yaml:"safety,omitempty" json:"safety,omitempty"`
+	// Hosts that steps and probes name in `on:` (see hosts.go).
+	Inventory    string         `yaml:"inventory,omitempty" json:"inventory,omitempty"`
+	HostDefaults map[string]any `yaml:"hostDefaults,omitempty" json:"hostDefaults,omitempty"`
+	Hosts        map[string]any `yaml:"hosts,omitempty" json:"hosts,omitempty"`
+
+	// HostSet is every host `on:` may name, resolved when the file is
+	// loaded; the journal keeps it, so recover reaches the same hosts.
+	HostSet *hosts.Set `yaml:"-" json:"hostSet,omitempty"`
 
 	// File is the path it was loaded from; not part of the format.
 	File string `yaml:"-" json:"file,omitempty"`
@@ -38,6 +47,10 @@ type Probe struct {
 	Inline `yaml:",inline"`
 	Every  Duration `yaml:"every,omitempty" json:"every,omitempty"` // default: the kind's (100ms for most); minimum 1ms
 	Netns  string   `yaml:"netns,omitempty" json:"netns,omitempty"`
+	// On is the one host the probe runs on; "" = this machine.
+	On string `yaml:"on,omitempty" json:"on,omitempty"`
+	// Host is the host On resolved to (not part of the format).
+	Host string `yaml:"-" json:"host,omitempty"`
 }
 
 // Inline is a probe kind as an experiment writes it: the key that names a
@@ -85,6 +98,14 @@ type Step struct {
 	Wait     Duration       `yaml:"wait,omitempty" json:"wait,omitempty"`
 	Duration Duration       `yaml:"duration,omitempty" json:"duration,omitempty"` // 0 = held until the end
 	Revert   string         `yaml:"revert,omitempty" json:"revert,omitempty"`     // auto (default) | never
+	// On selects the hosts the step runs on (a name, a glob or
+	// group:NAME; Count or Percent of them, picked with Seed); "" = this
+	// machine. Hosts is what it resolved to (not part of the format).
+	On      string   `yaml:"on,omitempty" json:"on,omitempty"`
+	Count   int      `yaml:"count,omitempty" json:"count,omitempty"`
+	Percent int      `yaml:"percent,omitempty" json:"percent,omitempty"`
+	Seed    *int     `yaml:"seed,omitempty" json:"seed,omitempty"`
+	Hosts   []string `yaml:"-" json:"hosts,omitempty"`
 
 	// Line is the step's line in the file, for errors found after loading.
 	Line int `yaml:"-" json:"line,omitempty"`

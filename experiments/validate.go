@@ -149,6 +149,7 @@ func (v *validator) run() {
 		v.errf("name", "bad name %q: use only a-z, 0-9 and -", e.Name)
 	}
 	v.probes()
+	v.hosts()
 	for i, s := range e.SteadyState {
 		v.steadyState(i, s)
 	}
