@@ -55,6 +55,8 @@ type PlannedProbe struct {
 	Prober  probes.Prober
 	Every   time.Duration
 	Timeout time.Duration
+	// Host is where it samples ("" = this machine, with Prober).
+	Host string
 }
 
 // Plan is an experiment with everything resolved.
@@ -69,12 +71,21 @@ type Plan struct {
 	// CheckLockout; allowed only with safety.allowLockout and a guard).
 	Lockout        []LockoutRisk
 	lockoutChecked bool
+	// Hosts are the sessions steps and probes with `on:` run through.
+	Hosts *Hosts
 }
 
 // NewPlan builds the probes, faults and actions of an experiment. It
 // touches nothing. runID scopes resources a fault creates (nftables tables).
 func NewPlan(exp *experiments.Experiment, runID string) (*Plan, error) {
-	p := &Plan{Exp: exp}
+	return NewPlanOn(context.Background(), exp, runID, nil)
+}
+
+// NewPlanOn is NewPlan for an experiment whose steps or probes run on
+// hosts: hosts are its sessions (ConnectHosts), and each such step is
+// built by the agent of every host its `on:` selected.
+func NewPlanOn(ctx context.Context, exp *experiments.Experiment, runID string, hosts *Hosts) (*Plan, error) {
+	p := &Plan{Exp: exp, Hosts: hosts}
 	var errs []string
 	names := exp.ProbeOrder
 	if len(names) == 0 {
@@ -86,6 +97,12 @@ func NewPlan(exp *experiments.Experiment, runID string) (*Plan, error) {
 	for _, name := range names {
 		def := exp.Probes[name]
 		d := def.Def(name)
+		if def.Host != "" {
+			// Built and sampled by the host's agent, with its registry.
+			p.Probes = append(p.Probes, &PlannedProbe{Name: name, Def: def, Host: def.Host,
+				Every: d.Interval(), Timeout: probes.Timeout(d)})
+			continue
+		}
 		pr, err := probes.New(d)
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("probe %s: %v", name, err))
@@ -96,7 +113,13 @@ func NewPlan(exp *experiments.Experiment, runID string) (*Plan, error) {
 	}
 	seen := map[faults.Target]bool{}
 	for _, st := range exp.Steps {
-		ps, err := buildStep(st, exp.Name, runID)
+		var ps *PlannedStep
+		var err error
+		if len(st.Hosts) > 0 {
+			ps, err = buildStepOnHosts(ctx, st, exp.Name, runID, hosts)
+		} else {
+			ps, err = buildStep(st, exp.Name, runID)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s:%d: step %s: %v", exp.File, st.Line, st.Name, err))
 			continue
@@ -119,9 +142,9 @@ func NewPlan(exp *experiments.Experiment, runID string) (*Plan, error) {
 	}
 	// Lock-out: refused here unless allowed; Run refuses an allowed
 	// lock-out again when it has no guard.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := p.CheckLockout(ctx, HostLockoutCheck(), true); err != nil {
+	if err := p.CheckLockout(lctx, HostLockoutCheck(), true); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -230,7 +253,7 @@ func (p *Plan) preflightProbes() []string {
 	var errs []string
 	for _, pr := range p.Probes {
 		ns := pr.Def.Netns
-		if nsutil.IsHost(ns) {
+		if nsutil.IsHost(ns) || pr.Host != "" {
 			continue
 		}
 		_, err := nsutil.Inode(ns)

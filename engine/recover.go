@@ -171,6 +171,15 @@ func recoverJournal(ctx context.Context, path string, o RecoverOptions) (acts []
 			acts = append(acts, a)
 			continue
 		}
+		// A step that ran on hosts goes back to them (hosts_recover.go).
+		if ou.Undo.Kind == HostsUndoKind {
+			a, err := recoverOnHosts(ctx, run, ou.Step, ou.Undo, o, a)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s step %s: %w", run.Header.Run, ou.Step, err))
+			}
+			acts = append(acts, a)
+			continue
+		}
 		// A record that does not name objects faultline made is never
 		// acted on, whatever else it says.
 		if terr := faults.TrustUndo(ou.Undo); terr != nil {

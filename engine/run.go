@@ -210,6 +210,9 @@ func (r *runner) execute(ctx context.Context) (status string, exit int, err erro
 	specs := make([]probes.Spec, 0, len(r.plan.Probes))
 	for _, p := range r.plan.Probes {
 		r.jw.SetInterval(p.Name, p.Every)
+		if p.Host != "" {
+			continue // sampled by its host's agent (startHostProbes)
+		}
 		specs = append(specs, probes.Spec{Name: p.Name, Prober: p.Prober, Every: p.Every, Timeout: p.Timeout})
 	}
 	sampWG.Add(1)
@@ -217,7 +220,13 @@ func (r *runner) execute(ctx context.Context) (status string, exit int, err erro
 		defer sampWG.Done()
 		probes.Run(sctx, r.base, specs, r.emit)
 	}()
-	stopProbes := func() { stopSampler(); sampWG.Wait() }
+	stopHostProbes, err := r.startHostProbes(ctx)
+	if err != nil {
+		stopSampler()
+		sampWG.Wait()
+		return journal.StatusError, ExitInfra, err
+	}
+	stopProbes := func() { stopSampler(); sampWG.Wait(); stopHostProbes() }
 	// Flush complete sample lines now and then, so the journal can be read live.
 	flushDone := make(chan struct{})
 	go func() {
@@ -238,6 +247,7 @@ func (r *runner) execute(ctx context.Context) (status string, exit int, err erro
 		}
 	}()
 	defer close(flushDone)
+	r.watchHosts(flushDone)
 	if r.opts.GuardLost != nil {
 		go func() {
 			select {

@@ -76,11 +76,20 @@ func loadPlan(c *cli.Context, runID string) (*engine.Plan, error) {
 	if err != nil {
 		return nil, invalid(err)
 	}
-	plan, err := engine.NewPlan(exp, runID)
+	hosts, err := connectHosts(c, exp, runID)
 	if err != nil {
 		return nil, invalid(err)
 	}
-	return plan, preflight(c, plan)
+	plan, err := engine.NewPlanOn(c.Context, exp, runID, hosts)
+	if err != nil {
+		closeHosts(hosts)
+		return nil, invalid(err)
+	}
+	if err := preflight(c, plan); err != nil {
+		closeHosts(hosts)
+		return nil, err
+	}
+	return plan, nil
 }
 
 // preflight checks a plan without changing anything and prints its warnings.
@@ -101,6 +110,7 @@ func planCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer closeHosts(plan.Hosts)
 	exp := plan.Exp
 	fmt.Printf("experiment %s (%s): preflight passed, nothing injected\n", exp.Name, exp.File)
 	fmt.Printf("probes:\n")
@@ -108,6 +118,9 @@ func planCmd(c *cli.Context) error {
 		ns := ""
 		if p.Def.Netns != "" {
 			ns = " in netns " + p.Def.Netns
+		}
+		if p.Host != "" {
+			ns += " on host " + p.Host
 		}
 		fmt.Printf("  %-16s %-8s every %s, timeout %s%s\n", p.Name, p.Def.Kind, p.Every, p.Timeout, ns)
 	}
@@ -134,6 +147,7 @@ func planCmd(c *cli.Context) error {
 		limit = fmt.Sprintf("limit %d", exp.Safety.MaxTargets)
 	}
 	fmt.Printf("blast radius: %d targets (%s)\n", len(plan.Targets), limit)
+	printHosts(plan)
 	return nil
 }
 

@@ -29,6 +29,7 @@ func runCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer closeHosts(plan.Hosts)
 	return runSession(c, plan, runID, c.String("out"), nil)
 }
 

@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/faultline/faultline/internal/remote"
+)
+
+// startHostProbes has each host's agent sample the probes that run
+// there; samples come back on this machine's clock, into the journal as
+// local ones do. The returned stop ends them all.
+func (r *runner) startHostProbes(ctx context.Context) (stop func(), err error) {
+	byHost := map[string][]remote.ProbeSpec{}
+	var order []string
+	for _, p := range r.plan.Probes {
+		if p.Host == "" {
+			continue
+		}
+		if _, ok := byHost[p.Host]; !ok {
+			order = append(order, p.Host)
+		}
+		byHost[p.Host] = append(byHost[p.Host], remote.ProbeSpec{Name: p.Name, Def: p.Def})
+	}
+	var stops []func()
+	stopAll := func() {
+		for _, s := range stops {
+			s()
+		}
+	}
+	for _, h := range order {
+		ex, ok := r.hostExec(h)
+		if !ok {
+			stopAll()
+			return nil, fmt.Errorf("probes on host %s: no session", h)
+		}
+		s, err := ex.StartProbes(ctx, r.base, byHost[h], r.emit)
+		if err != nil {
+			stopAll()
+			return nil, fmt.Errorf("probes on host %s: %w", h, err)
+		}
+		stops = append(stops, s)
+	}
+	return stopAll, nil
+}
+
+func (r *runner) hostExec(name string) (remote.Executor, bool) {
+	if r.plan.Hosts == nil {
+		return nil, false
+	}
+	ex, ok := r.plan.Hosts.Execs[name]
+	return ex, ok
+}
+
+// watchHosts aborts the run, as a lost guard does, when a host's agent
+// is lost: the host reverts what it holds on its own (its lease), and
+// the run reverts everything else.
+func (r *runner) watchHosts(done <-chan struct{}) {
+	if r.plan.Hosts == nil {
+		return
+	}
+	for _, ex := range r.plan.Hosts.Execs {
+		lost := ex.Lost()
+		if lost == nil {
+			continue
+		}
+		go func() {
+			select {
+			case err := <-lost:
+				r.abort(fmt.Sprintf("host %s lost: %v", ex.Name(), err))
+			case <-done:
+			}
+		}()
+	}
+}
