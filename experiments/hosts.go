@@ -143,4 +143,3 @@ func (v *validator) hostFieldErr(top string, fe hosts.FieldError) {
 	}
 	v.errf(path, "%s", fe.Msg)
 }
-

@@ -334,4 +334,3 @@ var logLevel = func() string {
 	}
 	return "ERROR"
 }()
-
