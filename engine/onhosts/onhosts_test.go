@@ -206,4 +206,48 @@ steps:
 		Expect(out).To(ContainSubstring("host h2"))
 		Expect(strings.Count(out, "eth9")).To(BeNumerically(">=", 2), out)
 	})
+
+	It("aborts when a host is lost; the host's lease brings its link back, recover closes the record", func() {
+		exp := experiment("lost-host", `safety: {guardTTL: 1s}
+steps:
+  - {name: cut, fault: link.down, on: "group:hypervisors", with: {link: eth1}, duration: 20s}
+`)
+		runs := filepath.Join(dir, "runs-lost")
+		type result struct {
+			out  string
+			code int
+		}
+		done := make(chan result, 1)
+		go func() {
+			defer GinkgoRecover()
+			out, code := faultline("run", "--no-progress", "--out", runs, exp)
+			done <- result{out, code}
+		}()
+		Eventually(func() bool { return !linkUp(h1.ns) && !linkUp(h2.ns) }, 20*time.Second, 10*time.Millisecond).Should(BeTrue(), "injected on both")
+		// Cut h1's management link: the controller hears no more echoes.
+		setLink(h1.ns, "eth0", false)
+		cut := time.Now()
+		DeferCleanup(func() { setLink(h1.ns, "eth0", true) })
+		Eventually(func() bool { return linkUp(h1.ns) }, 5*time.Second, 5*time.Millisecond).Should(BeTrue(), "h1's agent reverts on its own")
+		back := time.Since(cut)
+		GinkgoWriter.Printf("h1 reverted by its lease %s after the control link was cut (guardTTL 1s)\n", back)
+		Expect(back).To(BeNumerically("<", 1500*time.Millisecond), "within guardTTL + 0.5s")
+		var r result
+		Eventually(done, 20*time.Second).Should(Receive(&r))
+		GinkgoWriter.Println(r.out)
+		Expect(r.out).To(ContainSubstring("host h1 lost"))
+		// The controller cannot confirm h1's revert: exit 4, recover closes it.
+		Expect(r.code).To(Equal(4), r.out)
+		Expect(r.out).To(ContainSubstring("run `faultline recover`"))
+		Expect(linkUp(h2.ns)).To(BeTrue(), "the run reverted h2")
+
+		setLink(h1.ns, "eth0", true)
+		out, code := faultline("recover", filepath.Join(runs, "journal.jsonl"))
+		Expect(code).To(Equal(0), out)
+		Expect(out).To(ContainSubstring("step cut (remote.hosts): reverted: on h1, h2"))
+		out, code = faultline("recover", filepath.Join(runs, "journal.jsonl"))
+		Expect(code).To(Equal(0), out)
+		Expect(out).To(ContainSubstring("nothing to recover"), "the record is closed")
+		Expect(linkUp(h1.ns) && linkUp(h2.ns)).To(BeTrue())
+	})
 })

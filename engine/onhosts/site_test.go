@@ -334,3 +334,24 @@ var logLevel = func() string {
 	}
 	return "ERROR"
 }()
+
+// setLink sets a link up or down inside a namespace (cutting a host off).
+func setLink(ns, name string, up bool) {
+	h, err := nsutil.Handle(ns)
+	if err != nil {
+		panic(err)
+	}
+	defer h.Close()
+	l, err := h.LinkByName(name)
+	if err != nil {
+		panic(err)
+	}
+	if up {
+		err = h.LinkSetUp(l)
+	} else {
+		err = h.LinkSetDown(l)
+	}
+	if err != nil {
+		panic(err)
+	}
+}
