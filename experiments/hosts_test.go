@@ -55,3 +55,19 @@ var _ = Describe("hosts and on:", func() {
 		Expect(e.HostSet).To(BeNil())
 	})
 })
+
+var _ = Describe("the schema of hosts and on:", func() {
+	It("accepts an experiment with inventory, hostDefaults, hosts and on:", func() {
+		s := loadSchema()
+		Expect(validate(s, s, yamlToJSON("testdata/hosts/remote.yaml"), "")).To(BeEmpty())
+	})
+
+	It("rejects an unknown field of a host", func() {
+		s := loadSchema()
+		doc := yamlToJSON("testdata/hosts/remote.yaml").(map[string]any)
+		doc["hosts"].(map[string]any)["hv-d"].(map[string]any)["colour"] = "red"
+		Expect(validate(s, s, doc, "")).To(ContainElement(ContainSubstring(".hosts.hv-d")))
+		delete(doc["hosts"].(map[string]any)["hv-d"].(map[string]any), "colour")
+		Expect(validate(s, s, doc, "")).To(BeEmpty())
+	})
+})
