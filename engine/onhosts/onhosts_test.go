@@ -250,4 +250,34 @@ steps:
 		Expect(out).To(ContainSubstring("nothing to recover"), "the record is closed")
 		Expect(linkUp(h1.ns) && linkUp(h2.ns)).To(BeTrue())
 	})
+
+	It("leaves no fault behind on any host when the controller is SIGKILLed", func() {
+		exp := experiment("killed", `safety: {guardTTL: 1s}
+steps:
+  - {name: cut, fault: link.down, on: "group:hypervisors", with: {link: eth1}, duration: 20s}
+`)
+		cmd := exec.Command(bin, "run", "--no-progress", "--out", filepath.Join(dir, "runs-killed"), exp)
+		cmd.Env = append(os.Environ(),
+			"FAULTLINE_STATE_DIR="+filepath.Join(dir, "state"),
+			"FAULTLINE_AGENT_DIR="+filepath.Join(dir, "agent"),
+			"FAULTLINE_AGENT_STATE_DIR="+filepath.Join(dir, "agent-state"))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		Expect(cmd.Start()).To(Succeed())
+		Eventually(func() bool { return !linkUp(h1.ns) && !linkUp(h2.ns) }, 20*time.Second, 10*time.Millisecond).Should(BeTrue(), "injected on both")
+		Expect(cmd.Process.Kill()).To(Succeed())
+		killed := time.Now()
+		_ = cmd.Wait()
+		Eventually(func() bool { return linkUp(h1.ns) && linkUp(h2.ns) }, 5*time.Second, 5*time.Millisecond).Should(BeTrue(), "both hosts revert on their own")
+		back := time.Since(killed)
+		GinkgoWriter.Printf("2/2 hosts reverted %s after SIGKILL of the controller (guardTTL 1s)\n", back)
+		Expect(back).To(BeNumerically("<", 1500*time.Millisecond), "within guardTTL + 0.5s")
+
+		// The run's own guard closes its records (or recover does): nothing stays open.
+		Eventually(func() string {
+			o, _ := faultline("recover")
+			return o
+		}, 20*time.Second, 500*time.Millisecond).Should(ContainSubstring("nothing to recover"))
+		Expect(linkUp(h1.ns) && linkUp(h2.ns)).To(BeTrue())
+	})
 })
