@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
+	"time"
 
 	"github.com/faultline/faultline/internal/remote"
 )
@@ -71,5 +73,57 @@ func (r *runner) watchHosts(done <-chan struct{}) {
 			case <-done:
 			}
 		}()
+	}
+}
+
+// HostRec is the journal's record of one host at the end of a run: how
+// it was reached, the agent's own journal there, and how well the host's
+// clock was mapped onto this one (samples and stamps from the host carry
+// at most ClockError of error).
+type HostRec struct {
+	T          string        `json:"t"` // "host"
+	Host       string        `json:"host"`
+	Addr       string        `json:"addr,omitempty"`
+	AgentPID   int           `json:"agentPid,omitempty"`
+	Journal    string        `json:"agentJournal,omitempty"`
+	ClockError time.Duration `json:"clockError"`
+	Offset     time.Duration `json:"clockOffset"`
+	RTT        time.Duration `json:"rtt"`
+	Samples    int           `json:"clockSamples"`
+}
+
+// HostRecords describes every host session of a plan.
+func HostRecords(h *Hosts) []HostRec {
+	if h == nil {
+		return nil
+	}
+	var out []HostRec
+	for _, name := range sortedNames(h.Execs) {
+		ex := h.Execs[name]
+		c := ex.Clock()
+		r := HostRec{T: "host", Host: name, Addr: h.Addr[name], ClockError: c.Error, Offset: c.Offset, RTT: c.RTT, Samples: c.Samples}
+		if hx, ok := ex.(remote.Host); ok {
+			a := hx.Agent()
+			r.AgentPID, r.Journal = a.PID, a.Journal
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// journalHosts writes a HostRec per host (readers skip record types they
+// do not know).
+func (r *runner) journalHosts() {
+	for _, rec := range HostRecords(r.plan.Hosts) {
+		_ = r.jw.Record(rec, false)
 	}
 }

@@ -174,6 +174,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Result {
 
 	// Read our own journal back: the verdicts are those any report of it gives.
 	endAt := r.now()
+	r.journalHosts()
 	_ = jw.Phase(journal.PhaseEnd, endAt)
 	if err := jw.FlushSamples(); err != nil && runErr == nil {
 		runErr, exit, status = err, ExitInfra, journal.StatusError

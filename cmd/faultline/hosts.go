@@ -102,3 +102,12 @@ func printHosts(plan *engine.Plan) {
 	}
 	fmt.Printf("blast radius across hosts: %d of %d hosts touched\n", touched, len(names))
 }
+
+// printHostClocks states, per host, how well its samples and stamps were
+// mapped onto this machine's clock.
+func printHostClocks(plan *engine.Plan) {
+	for _, r := range engine.HostRecords(plan.Hosts) {
+		fmt.Printf("host %s: clock mapped within ±%s (round trip %s, %d samples); agent journal %s\n",
+			r.Host, r.ClockError, r.RTT, r.Samples, r.Journal)
+	}
+}

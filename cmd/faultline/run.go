@@ -60,6 +60,7 @@ func runSession(c *cli.Context, plan *engine.Plan, runID, out string, before fun
 		fmt.Fprintln(os.Stderr, "faultline:", o.Err)
 	}
 	printVerdicts(os.Stdout, o.Report)
+	printHostClocks(plan)
 	fmt.Printf("reports in %s\n", out)
 	if o.Halt != nil {
 		fmt.Printf("stopped by the emergency stop: %s\n", o.Halt)

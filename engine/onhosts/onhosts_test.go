@@ -162,6 +162,9 @@ verify:
 		Expect(string(j)).To(ContainSubstring(`host:h1/`))
 		Expect(string(j)).To(ContainSubstring(`host:h2/`))
 		Expect(string(j)).To(ContainSubstring(`"probe":"peer"`), "samples of the probe on h1 are journaled")
+		Expect(string(j)).To(MatchRegexp(`"t":"host","host":"h1","addr":"h1 \(root@198\.19\.0\.2:22\)","agentPid":\d+,"agentJournal":"[^"]+"`), "the journal says where each agent journaled")
+		Expect(out).To(MatchRegexp(`host h1: clock mapped within ±\S+ \(round trip`))
+		GinkgoWriter.Println(out)
 	})
 
 	It("refuses a host the inventory does not name, at its position", func() {
