@@ -57,7 +57,7 @@ var _ = Describe("a probe kind from the registry", func() {
 		_, err = experiments.Parse("g.yaml", []byte(head+"  g: {gopher: {hole: a}, every: 5ms}\n"))
 		Expect(err).To(MatchError(ContainSubstring(`probes.g.every: must be at least 10ms`)))
 		_, err = experiments.Parse("g.yaml", []byte(head+"  g: {gophr: {hole: a}}\n"))
-		Expect(err).To(MatchError(ContainSubstring(`unknown field "gophr" (known: every, netns, exec, gopher, http, libvirt, prometheus, tcp)`)))
+		Expect(err).To(MatchError(ContainSubstring(`unknown field "gophr" (known: every, netns, on, exec, gopher, http, libvirt, prometheus, tcp)`)))
 	})
 
 	It("has its part of the JSON Schema generated from its parameter struct", func() {
