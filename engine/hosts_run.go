@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/remote"
+	"github.com/faultline/faultline/probes"
 )
 
 // startHostProbes has each host's agent sample the probes that run
@@ -46,13 +47,7 @@ func (r *runner) startHostProbes(ctx context.Context) (stop func(), err error) {
 	return stopAll, nil
 }
 
-func (r *runner) hostExec(name string) (remote.Executor, bool) {
-	if r.plan.Hosts == nil {
-		return nil, false
-	}
-	ex, ok := r.plan.Hosts.Execs[name]
-	return ex, ok
-}
+func (r *runner) hostExec(name string) (remote.Executor, bool) { return r.plan.hostExec(name) }
 
 // watchHosts aborts the run, as a lost guard does, when a host's agent
 // is lost: the host reverts what it holds on its own (its lease), and
@@ -126,4 +121,36 @@ func (r *runner) journalHosts() {
 	for _, rec := range HostRecords(r.plan.Hosts) {
 		_ = r.jw.Record(rec, false)
 	}
+}
+
+// preflightHostProbes starts each probe that runs on a host once and
+// stops it: the host's agent refuses one it cannot run there (a missing
+// namespace, a kind it lacks), and the plan stops with the host named.
+func (p *Plan) preflightHostProbes(ctx context.Context) []string {
+	var errs []string
+	for _, pr := range p.Probes {
+		if pr.Host == "" {
+			continue
+		}
+		ex, ok := p.hostExec(pr.Host)
+		if !ok {
+			errs = append(errs, fmt.Sprintf("%s: probe %s: host %s: no session", p.Exp.File, pr.Name, pr.Host))
+			continue
+		}
+		stop, err := ex.StartProbes(ctx, time.Now(), []remote.ProbeSpec{{Name: pr.Name, Def: pr.Def}}, func(string, probes.Sample) {})
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s: probe %s: %v", p.Exp.File, pr.Name, err))
+			continue
+		}
+		stop()
+	}
+	return errs
+}
+
+func (p *Plan) hostExec(name string) (remote.Executor, bool) {
+	if p.Hosts == nil {
+		return nil, false
+	}
+	ex, ok := p.Hosts.Execs[name]
+	return ex, ok
 }

@@ -240,6 +240,7 @@ func (p *Plan) Preflight(ctx context.Context) error {
 		}
 	}
 	errs = append(errs, p.preflightProbes()...)
+	errs = append(errs, p.preflightHostProbes(ctx)...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: preflight failed, nothing was injected:\n%s", ErrPlan, strings.Join(errs, "\n"))
 	}

@@ -200,14 +200,19 @@ steps:
 		_, err = os.Stat(filepath.Join(dir, "runs-bad", "journal.jsonl"))
 		Expect(os.IsNotExist(err)).To(BeTrue(), "no run was started")
 
-		missing := experiment("missing-link", `steps:
+		missing := experiment("missing-link", `probes:
+  peer: {tcp: {address: "198.19.0.3:22"}, netns: fl-nosuch, on: h1}
+steps:
   - {name: cut, fault: link.down, on: "group:hypervisors", with: {link: eth9}}
+verify:
+  - {probe: peer, availability: ">= 99%"}
 `)
 		out, code = faultline("run", "--no-progress", "--out", filepath.Join(dir, "runs-missing"), missing)
 		Expect(code).To(Equal(2), out)
 		Expect(out).To(ContainSubstring("host h1"))
 		Expect(out).To(ContainSubstring("host h2"))
 		Expect(strings.Count(out, "eth9")).To(BeNumerically(">=", 2), out)
+		Expect(out).To(MatchRegexp(`probe peer: host h1: .*netns fl-nosuch`), "a probe in a namespace the host lacks")
 	})
 
 	It("aborts when a host is lost; the host's lease brings its link back, recover closes the record", func() {

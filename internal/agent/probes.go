@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/wire"
+	"github.com/faultline/faultline/nsutil"
 	"github.com/faultline/faultline/probes"
 )
 
@@ -40,6 +41,14 @@ func (s *session) startProbe(p *wire.Probe) (*wire.Reply, error) {
 	spec, err := probes.NewSpec(def)
 	if err != nil {
 		return nil, err
+	}
+	// A probe in a namespace this host lacks would fail every sample and
+	// pass a typo off as an outage: refuse it (the controller's preflight
+	// starts each probe once to ask).
+	if !nsutil.IsHost(def.Netns) {
+		if _, err := nsutil.Inode(def.Netns); err != nil {
+			return nil, fmt.Errorf("probe %s: netns %s: %w", p.Name, def.Netns, err)
+		}
 	}
 	s.mu.Lock()
 	if _, dup := s.probes[p.Name]; dup {
