@@ -16,9 +16,9 @@ import (
 	"github.com/faultline/faultline/journal"
 )
 
-// RecoverHosts says how recover reaches hosts named in open records
-// (the binary's version, where the agent lives); the command line sets it.
-var RecoverHosts HostOptions
+// DefaultHosts says how recover and game days reach hosts (the binary's
+// version, where the agent lives on hosts); the command line sets it.
+var DefaultHosts HostOptions
 
 // recoverOnHosts sends each host's record of a step back to that host
 // through a fresh agent session, which reverts it there (the host checks
@@ -58,7 +58,7 @@ func recoverOnHosts(ctx context.Context, run *journal.Run, step string, u faults
 	}
 	pool := sshx.PoolFor(exp.HostSet, cfg)
 	defer pool.Close()
-	hopts := RecoverHosts
+	hopts := DefaultHosts
 	errs := make([]error, len(hu.Records))
 	var wg sync.WaitGroup
 	for i, rec := range hu.Records {

@@ -176,7 +176,22 @@ func runOne(ctx context.Context, gd *GameDay, exp *experiments.Experiment, dir s
 	}
 	runID := engine.NewRunID(exp.Name)
 	er.Run = runID
-	plan, err := engine.NewPlan(exp, runID)
+	// Steps and probes with `on:` run through their hosts' agents.
+	ho := engine.DefaultHosts
+	ho.RunID, ho.GuardTTL = runID, exp.Safety.GuardTTL.D()
+	if opts.Version != "" {
+		ho.Version = opts.Version
+	}
+	hosts, err := engine.ConnectHosts(ctx, exp, ho)
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = hosts.Close(cctx)
+	}()
+	var plan *engine.Plan
+	if err == nil {
+		plan, err = engine.NewPlanOn(ctx, exp, runID, hosts)
+	}
 	if err == nil {
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err = plan.Preflight(pctx)

@@ -23,7 +23,7 @@ const (
 	envAgentStateDir = "FAULTLINE_AGENT_STATE_DIR"
 )
 
-func init() { engine.RecoverHosts = hostOptions("", nil) }
+func init() { engine.DefaultHosts = hostOptions("", nil) }
 
 func hostOptions(runID string, exp *experiments.Experiment) engine.HostOptions {
 	o := engine.HostOptions{RunID: runID, Version: version, GuardTTL: session.DefaultGuardTTL,
