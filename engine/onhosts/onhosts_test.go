@@ -138,7 +138,9 @@ observe: 300ms
 verify:
   - {probe: peer, availability: ">= 99%"}
 `)
+		t0 := time.Now()
 		out, code := faultline("plan", exp)
+		GinkgoWriter.Printf("plan on 2 hosts (SSH, binary copied and verified, agents, preflight) took %s\n", time.Since(t0))
 		Expect(code).To(Equal(0), out)
 		Expect(out).To(ContainSubstring("h1"))
 		Expect(out).To(MatchRegexp(`h2 \(root@198\.19\.0\.3:22\): step cut; 1 targets`))
