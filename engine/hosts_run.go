@@ -154,3 +154,15 @@ func (p *Plan) hostExec(name string) (remote.Executor, bool) {
 	ex, ok := p.Hosts.Execs[name]
 	return ex, ok
 }
+
+// journalHostStamps records, for a step on hosts, when it happened on
+// each of them (readers skip record types they do not know).
+func (r *runner) journalHostStamps(f any, step, ev string) {
+	hf, ok := f.(*hostsFault)
+	if !ok {
+		return
+	}
+	for _, rec := range hf.stamps(step, ev, r.base) {
+		_ = r.jw.Record(rec, false)
+	}
+}

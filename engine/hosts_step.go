@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
@@ -28,7 +29,8 @@ type hostsUndo struct {
 // all of them at once, so a step `on:` N hosts lands on N hosts at the
 // same moment; its targets carry the host names.
 type hostsFault struct {
-	fs []faults.Fault
+	fs    []faults.Fault
+	hosts []string // fs[i] runs on hosts[i]
 }
 
 // buildStepOnHosts builds a step on every host its `on:` selected.
@@ -76,7 +78,7 @@ func buildStepOnHosts(ctx context.Context, st *experiments.Step, expName, runID 
 		return nil, errors.Join(errs...)
 	}
 	if st.Fault != "" {
-		ps.Fault = &hostsFault{fs: fs}
+		ps.Fault = &hostsFault{fs: fs, hosts: st.Hosts}
 	} else {
 		ps.Action = &hostsAction{as: as, hosts: st.Hosts}
 	}
@@ -137,6 +139,44 @@ func (h *hostsFault) Prepare(ctx context.Context) (faults.Undo, error) {
 
 func (h *hostsFault) Inject(ctx context.Context) error {
 	return each(len(h.fs), func(i int) error { return h.fs[i].Inject(ctx) })
+}
+
+// hostStamper is a fault on a host that knows, on this machine's clock,
+// when its inject began and ended there (remote.Fault).
+type hostStamper interface {
+	InjectedAt(base time.Time) (start, done time.Duration)
+	RevertedAt(base time.Time) (start, done time.Duration)
+}
+
+// HostStampRec is the journal's record of when a step's inject or revert
+// happened on one host, mapped onto this machine's clock (offsets from
+// the run's start, like every other stamp): the skew across hosts.
+type HostStampRec struct {
+	T    string        `json:"t"` // "hostStamp"
+	Step string        `json:"step"`
+	Ev   string        `json:"ev"` // injected | reverted
+	Host string        `json:"host"`
+	At   time.Duration `json:"at"`
+	Done time.Duration `json:"done"`
+}
+
+// stamps lists, per host, when the last inject (or revert) happened there.
+func (h *hostsFault) stamps(step, ev string, base time.Time) []HostStampRec {
+	var out []HostStampRec
+	for i, f := range h.fs {
+		hs, ok := f.(hostStamper)
+		if !ok {
+			continue
+		}
+		r := HostStampRec{T: "hostStamp", Step: step, Ev: ev, Host: h.hosts[i]}
+		if ev == "reverted" {
+			r.At, r.Done = hs.RevertedAt(base)
+		} else {
+			r.At, r.Done = hs.InjectedAt(base)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func (h *hostsFault) Revert(ctx context.Context) error {

@@ -425,6 +425,7 @@ func (r *runner) method(ctx context.Context, methodStart time.Duration) bool {
 				// At: when injecting began (what `after: STEP` measures from);
 				// Done: when the fault was fully in (where `during` starts).
 				_ = r.jw.Step(journal.StepRec{Step: s.Name, Ev: journal.EvInjected, At: start, Done: at, Kind: s.Fault})
+				r.journalHostStamps(st.ps.Fault, s.Name, journal.EvInjected)
 				r.event("inject", s.Name, st.ps.Describe())
 				if d := s.Duration.D(); d > 0 && s.RevertAuto() {
 					if wait(at + d) {
@@ -518,6 +519,7 @@ func (r *runner) revertStep(st *stepState, by string) error {
 	}
 	st.reverted = true
 	_ = r.jw.Step(journal.StepRec{Step: st.ps.Step.Name, Ev: journal.EvReverted, At: at, By: by})
+	r.journalHostStamps(st.ps.Fault, st.ps.Step.Name, journal.EvReverted)
 	if st.injected {
 		r.event("revert", st.ps.Step.Name, "reverted")
 	}
