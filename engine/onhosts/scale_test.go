@@ -104,7 +104,7 @@ steps:
 		for sc.Scan() {
 			var r struct {
 				T, Name, Ev, Step string
-				At, Done         time.Duration
+				At, Done          time.Duration
 			}
 			Expect(json.Unmarshal(sc.Bytes(), &r)).To(Succeed())
 			switch {
