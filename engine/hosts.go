@@ -128,7 +128,10 @@ func (h *Hosts) connect(ctx context.Context, exp *experiments.Experiment, name s
 		return nil, nil, addr, err
 	}
 	cl, err := remote.Dial(ctx, proc, remote.Config{Host: name, Run: o.RunID, Experiment: exp.Name,
-		GuardTTL: o.GuardTTL, AllowLockout: exp.Safety.AllowLockout, Version: o.Version})
+		GuardTTL: o.GuardTTL, AllowLockout: exp.Safety.AllowLockout, Version: o.Version,
+		// The agent starts its host guard before it answers; many hosts
+		// at once on a busy machine take longer than the default.
+		HelloTimeout: 30 * time.Second})
 	if err != nil {
 		if se := strings.TrimSpace(proc.Stderr()); se != "" {
 			err = fmt.Errorf("%w (agent said: %s)", err, se)

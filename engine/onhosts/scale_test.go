@@ -36,6 +36,9 @@ var _ = Describe("a step on many hosts at one scheduled moment", Ordered, func()
 			Skip("set FL_ONHOSTS_SCALE=N (and run as root) for the scale figures")
 		}
 		dir = GinkgoT().TempDir()
+		if d := os.Getenv("FL_ONHOSTS_KEEP"); d != "" { // keep the agents' logs
+			dir = d
+		}
 		var err error
 		s, err = newSite(dir)
 		DeferCleanup(func() {
