@@ -17,7 +17,7 @@ import (
 
 // Where the agent lives on hosts: FAULTLINE_AGENT_DIR holds the copied
 // binaries (default /var/lib/faultline/agent), FAULTLINE_AGENT_STATE_DIR
-// is the agent's state directory there (default /run/faultline).
+// is the agent's state directory there (default /var/lib/faultline).
 const (
 	envAgentDir      = "FAULTLINE_AGENT_DIR"
 	envAgentStateDir = "FAULTLINE_AGENT_STATE_DIR"
