@@ -30,7 +30,8 @@ func init() {
 			&cli.StringSliceFlag{Name: "with", Aliases: []string{"w"}, Usage: "a parameter of the fault, KEY=VALUE (YAML value: 10, true, [a, b]); repeat it"},
 			&cli.StringFlag{Name: "netns", Usage: "the network namespace of the fault (its `netns` parameter)"},
 			&cli.DurationFlag{Name: "for", Usage: "revert after this long (default: hold until Ctrl-C, at most 24h)"},
-			&cli.StringFlag{Name: "on", Usage: "the host to inject on"},
+			&cli.StringFlag{Name: "on", Usage: "the hosts to inject on, over SSH: a name, a glob or group:NAME of --inventory"},
+			&cli.StringFlag{Name: "inventory", Usage: "the Ansible inventory (YAML or INI) --on names hosts of"},
 			&cli.StringSliceFlag{Name: "probe", Usage: "probe while the fault holds: http://…, https://… or tcp://HOST:PORT; repeat it"},
 			&cli.StringFlag{Name: "probe-netns", Usage: "run the probes in this network namespace"},
 			&cli.DurationFlag{Name: "every", Value: 50 * time.Millisecond, Usage: "probe interval"},
@@ -50,16 +51,18 @@ func injectCmd(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return invalid(errors.New("inject: name exactly one fault kind (faultline inject --list shows them)"))
 	}
-	if on := c.String("on"); on != "" {
-		return invalid(fmt.Errorf("inject: --on %s: remote hosts not supported yet", on))
-	}
 	kind := c.Args().First()
 	exp, err := injectExperiment(c, kind)
 	if err != nil {
 		return invalid(err)
 	}
 	runID := session.NewRunID(exp.Name)
-	plan, err := engine.NewPlan(exp, runID)
+	hosts, err := connectHosts(c, exp, runID)
+	if err != nil {
+		return invalid(err)
+	}
+	defer closeHosts(hosts)
+	plan, err := engine.NewPlanOn(c.Context, exp, runID, hosts)
 	if err != nil {
 		return invalid(err)
 	}
@@ -129,6 +132,18 @@ func injectExperiment(c *cli.Context, kind string) (*experiments.Experiment, err
 	}
 	if len(probesDef) > 0 {
 		doc["probes"] = probesDef
+	}
+	if on := c.String("on"); on != "" {
+		step["on"] = on
+		inv := c.String("inventory")
+		if inv == "" {
+			return nil, fmt.Errorf("inject: --on %s: name the hosts' --inventory", on)
+		}
+		abs, err := filepath.Abs(inv)
+		if err != nil {
+			return nil, err
+		}
+		doc["inventory"] = abs
 	}
 	data, err := json.Marshal(doc)
 	if err != nil {

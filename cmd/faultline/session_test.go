@@ -220,7 +220,7 @@ var _ = Describe("inject", Serial, func() {
 
 		o, code := fl(state, "inject", "link.down", "--on", "hv-a", "--with", "link=eth0")
 		Expect(code).To(Equal(2))
-		Expect(o).To(ContainSubstring("remote hosts not supported yet"))
+		Expect(o).To(ContainSubstring("inject: --on hv-a: name the hosts' --inventory"))
 		o, code = fl(state, "inject", "--list")
 		Expect(code).To(Equal(0))
 		Expect(o).To(ContainSubstring("link.down"))

@@ -290,4 +290,26 @@ steps:
 		}, 20*time.Second, 500*time.Millisecond).Should(ContainSubstring("nothing to recover"))
 		Expect(linkUp(h1.ns) && linkUp(h2.ns)).To(BeTrue())
 	})
+
+	It("injects one fault on hosts from the command line (inject --on)", func() {
+		inv := filepath.Join(dir, "inventory-vars.ini")
+		Expect(os.WriteFile(inv, []byte(fmt.Sprintf(`[hypervisors]
+h1 ansible_host=198.19.0.2
+h2 ansible_host=198.19.0.3
+
+[all:vars]
+ansible_user=root
+ansible_ssh_private_key_file=%s
+faultline_known_hosts=%s
+faultline_dial_netns=%s
+`, s.clientKey, s.knownHosts, s.mgmt)), 0o600)).To(Succeed())
+		stop := watch([]string{h1.ns, h2.ns})
+		out, code := faultline("inject", "link.down", "--on", "group:hypervisors", "--inventory", inv,
+			"--with", "link=eth1", "--for", "1s", "--no-progress", "--out", filepath.Join(dir, "runs-inject"))
+		seen := stop()
+		Expect(code).To(Equal(0), out)
+		Expect(seen).To(HaveKeyWithValue(h1.ns, true))
+		Expect(seen).To(HaveKeyWithValue(h2.ns, true))
+		Expect(linkUp(h1.ns) && linkUp(h2.ns)).To(BeTrue())
+	})
 })
