@@ -1,6 +1,8 @@
 package experiments_test
 
 import (
+	"encoding/json"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -42,6 +44,16 @@ var _ = Describe("hosts and on:", func() {
 		} {
 			Expect(msg).To(ContainSubstring(want))
 		}
+	})
+
+	It("keeps the inventory's variables out of what a journal records", func() {
+		e, err := experiments.Load("testdata/hosts/remote.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(e.HostSet.Hosts["hv-a"].Vars).To(HaveKeyWithValue("site_token", "hunter2"))
+		b, err := json.Marshal(e)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(b)).To(ContainSubstring(`"address":"198.19.0.2"`))
+		Expect(string(b)).NotTo(ContainSubstring("hunter2"))
 	})
 
 	It("names a missing inventory at the inventory field", func() {

@@ -25,7 +25,8 @@ type Host struct {
 	Name string
 	Spec
 	Groups []string // sorted; "all" left out
-	Vars   map[string]string
+	// Vars never reach a journal (an inventory may hold ansible_password).
+	Vars   map[string]string `json:"-"`
 	Source string
 }
 
