@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/probes"
 )
 
 // schemaBase is the format's fixed part; the kinds come from the registries.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/hosts"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/probes"
 )
 
 // Experiment is one experiment file, version 1 (DESIGN.md is normative).

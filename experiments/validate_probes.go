@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/faultline/faultline/nsutil/nsname"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/nsutil/nsname"
+	"github.com/faultline/faultline/internal/probes"
 )
 
 func (v *validator) probes() {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/faultline/faultline/verify"
+	"github.com/faultline/faultline/internal/verify"
 )
 
 // Comparison puts a run's measured values next to a baseline run's: every

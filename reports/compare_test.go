@@ -8,7 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/faultline/faultline/journal"
+	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/reports"
 )
 

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/faultline/faultline/verify"
+	"github.com/faultline/faultline/internal/verify"
 )
 
 // HTMLOptions are the optional parts of the HTML report.

@@ -10,10 +10,10 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/journal"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/journal"
+	"github.com/faultline/faultline/internal/probes"
+	"github.com/faultline/faultline/internal/verify"
 	"github.com/faultline/faultline/reports"
-	"github.com/faultline/faultline/verify"
 )
 
 const hourYAML = `version: 1

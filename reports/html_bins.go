@@ -3,7 +3,7 @@ package reports
 import (
 	"time"
 
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/probes"
 )
 
 // xScale maps run time (offsets from the start of probing) to the x axis

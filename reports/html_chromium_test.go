@@ -16,9 +16,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/faultline/faultline/journal"
+	"github.com/faultline/faultline/internal/journal"
+	"github.com/faultline/faultline/internal/verify"
 	"github.com/faultline/faultline/reports"
-	"github.com/faultline/faultline/verify"
 )
 
 // Screenshot size: wide enough for the 1200-unit drawings, tall enough

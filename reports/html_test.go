@@ -11,9 +11,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/faultline/faultline/journal"
+	"github.com/faultline/faultline/internal/journal"
+	"github.com/faultline/faultline/internal/verify"
 	"github.com/faultline/faultline/reports"
-	"github.com/faultline/faultline/verify"
 )
 
 // artifactsDir is where rendered reports and screenshots are kept for CI.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/verify"
+	"github.com/faultline/faultline/internal/verify"
 )
 
 // Geometry of every drawing, in SVG user units (the viewBox).

@@ -13,8 +13,8 @@ import (
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/exitcode"
-	"github.com/faultline/faultline/journal"
-	"github.com/faultline/faultline/verify"
+	"github.com/faultline/faultline/internal/journal"
+	"github.com/faultline/faultline/internal/verify"
 )
 
 // Report is everything a renderer shows.

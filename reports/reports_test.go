@@ -18,8 +18,8 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/journal"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/journal"
+	"github.com/faultline/faultline/internal/probes"
 	"github.com/faultline/faultline/reports"
 )
 

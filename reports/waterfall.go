@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/verify"
+	"github.com/faultline/faultline/internal/verify"
 )
 
 // Waterfall is one fault step's recovery: every `reaches … after` that

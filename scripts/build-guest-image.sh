@@ -11,7 +11,7 @@ set -euo pipefail
 
 CACHE=${FAULTLINE_GUEST_CACHE:-/var/cache/faultline/guest}
 HERE=$(cd "$(dirname "$0")" && pwd)
-GUEST_SRC=$(cd "$HERE/../lab/guest" && pwd)
+GUEST_SRC=$(cd "$HERE/../internal/lab/guest" && pwd)
 HOST_PKGS=(busybox-static keepalived mdadm nbd-client cpio kmod)
 BINARIES=(/usr/sbin/keepalived /sbin/mdadm /usr/sbin/nbd-client)
 MODULES=(virtio_pci virtio_net virtio_blk virtio_console nbd raid1 md_mod af_packet)

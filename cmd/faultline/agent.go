@@ -13,10 +13,10 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 
-	"github.com/faultline/faultline/engine"
-	"github.com/faultline/faultline/guard"
 	"github.com/faultline/faultline/internal/agent"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/guard"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 func init() { extraCommands = append(extraCommands, agentCommand()) }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/faultline/faultline/gameday"
+	"github.com/faultline/faultline/experiments/gameday"
 	"github.com/faultline/faultline/internal/exitcode"
 )
 

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/exitcode"
-	"github.com/faultline/faultline/lab"
+	"github.com/faultline/faultline/internal/lab"
 	"github.com/urfave/cli/v2"
 )
 

@@ -6,9 +6,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/probes"
 	"github.com/faultline/faultline/reports"
 )
 

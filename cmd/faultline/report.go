@@ -11,7 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/faultline/faultline/internal/exitcode"
-	"github.com/faultline/faultline/journal"
+	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/reports"
 )
 

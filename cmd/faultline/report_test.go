@@ -13,8 +13,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/journal"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/journal"
+	"github.com/faultline/faultline/internal/probes"
 )
 
 const reportExp = `version: 1

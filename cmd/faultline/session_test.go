@@ -14,9 +14,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/internal/nettest"
-	"github.com/faultline/faultline/journal"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // fl runs the binary against a given state directory.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/faultline/faultline/faults"
 	_ "github.com/faultline/faultline/faults/actions"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 func action(kind string, with any) (faults.Action, error) {

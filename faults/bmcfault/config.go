@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/faultline/faultline/nsutil/nsname"
+	"github.com/faultline/faultline/internal/nsutil/nsname"
 )
 
 // DefaultPort is IPMI's RMCP port.

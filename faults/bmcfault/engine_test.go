@@ -11,10 +11,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/journal"
+	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/journal"
 )
 
 // experiment powers the simulated host off through its BMC for 1s while

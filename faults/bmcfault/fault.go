@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // params are bmc.power's `with`.

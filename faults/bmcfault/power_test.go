@@ -14,7 +14,7 @@ import (
 
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/faults/bmcfault"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/probes"
 )
 
 func newFault(with string) faults.Fault {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/probes"
 )
 
 func init() {

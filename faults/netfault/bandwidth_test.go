@@ -14,7 +14,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // tfTestQdiscs is a link's egress tree as tc shows it: qdiscs and classes.

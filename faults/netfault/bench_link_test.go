@@ -11,7 +11,7 @@ import (
 
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/faults/netfault"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // BenchmarkLinkDownInjectRevert times one link.down inject+revert through

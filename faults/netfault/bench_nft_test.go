@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // tfBenchRules is what net.partition writes, as an nft script: the same

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // What the network faults cut, for lock-out protection (faults.Cutter),

@@ -9,7 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 func cutsOf(kind, params string) []faults.Cut {

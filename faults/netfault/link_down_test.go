@@ -10,7 +10,7 @@ import (
 
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/faults/netfault"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // linkDownLab: namespace a reaches b over a0-b0 and a1-b1. b serves TCP on

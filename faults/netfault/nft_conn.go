@@ -7,7 +7,7 @@ import (
 	"github.com/google/nftables"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // nftWithConn runs fn with an nftables connection bound to the named

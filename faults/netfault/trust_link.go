@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // linkScoper is a link or switch fault that can say which links of a

@@ -19,7 +19,7 @@ import (
 
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/faults/procfault"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // child is a process a spec started; Done closes when it has been reaped.

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // Selector is the `with` fields both process faults share: exactly one of

@@ -13,7 +13,7 @@ import (
 
 	"libvirt.org/go/libvirt"
 
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // realLab is a set of private libvirtds for the real specs and benchmarks:

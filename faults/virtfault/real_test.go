@@ -14,8 +14,8 @@ import (
 
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/faults/virtfault"
-	"github.com/faultline/faultline/nsutil"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/nsutil"
+	"github.com/faultline/faultline/internal/probes"
 )
 
 var _ = Describe("real libvirtd and QEMU", Ordered, Label("real"), func() {

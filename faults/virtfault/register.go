@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/probes"
 )
 
 // domainReverts heals from an undo record, by kind, in a fresh process.

@@ -21,11 +21,11 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/guard"
+	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/guard"
+	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/internal/wire"
-	"github.com/faultline/faultline/journal"
 )
 
 // DefaultTTL is the lease when the controller names none.

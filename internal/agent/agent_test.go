@@ -14,11 +14,11 @@ import (
 
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/agent"
+	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/internal/nettest"
+	"github.com/faultline/faultline/internal/nsutil"
 	"github.com/faultline/faultline/internal/remote"
 	"github.com/faultline/faultline/internal/wire"
-	"github.com/faultline/faultline/journal"
-	"github.com/faultline/faultline/nsutil"
 
 	_ "github.com/faultline/faultline/faults/netfault"
 )

@@ -7,9 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/faultline/faultline/internal/nsutil"
+	"github.com/faultline/faultline/internal/probes"
 	"github.com/faultline/faultline/internal/wire"
-	"github.com/faultline/faultline/nsutil"
-	"github.com/faultline/faultline/probes"
 )
 
 // A probe's samples leave in batches: at most every batchEvery, or sooner

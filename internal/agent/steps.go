@@ -8,11 +8,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/internal/wire"
-	"github.com/faultline/faultline/journal"
 )
 
 // held is one step the agent built: a fault it may hold, or an action.

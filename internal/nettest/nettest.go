@@ -19,7 +19,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/faultline/faultline/faults/netfault"
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // Topo is client ── [switch br0 ──] server. The client is .1 and the

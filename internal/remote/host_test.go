@@ -21,11 +21,11 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/internal/nettest"
+	"github.com/faultline/faultline/internal/nsutil"
+	"github.com/faultline/faultline/internal/probes"
 	"github.com/faultline/faultline/internal/remote"
-	"github.com/faultline/faultline/journal"
-	"github.com/faultline/faultline/nsutil"
-	"github.com/faultline/faultline/probes"
 )
 
 func linkUp(ns string) bool {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/internal/nettest"
+	"github.com/faultline/faultline/internal/probes"
 	"github.com/faultline/faultline/internal/remote"
-	"github.com/faultline/faultline/probes"
 
 	_ "github.com/faultline/faultline/faults/actions"
 	_ "github.com/faultline/faultline/faults/netfault"

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/probes"
 	"github.com/faultline/faultline/internal/wire"
-	"github.com/faultline/faultline/probes"
 )
 
 // stream is one probe sampled on the host.

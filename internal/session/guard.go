@@ -11,10 +11,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
-	"github.com/faultline/faultline/guard"
+	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/exitcode"
+	"github.com/faultline/faultline/internal/guard"
 )
 
 // DefaultGuardTTL is safety.guardTTL when the experiment does not set it.

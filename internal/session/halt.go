@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/faultline/faultline/engine"
+	"github.com/faultline/faultline/internal/engine"
 )
 
 // ErrHalted marks a run refused or stopped by `faultline halt`.

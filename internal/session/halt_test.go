@@ -9,8 +9,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/faultline/faultline/engine"
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/session"
 
 	_ "github.com/faultline/faultline/faults/actions"

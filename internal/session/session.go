@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/faultline/faultline/engine"
+	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/exitcode"
-	"github.com/faultline/faultline/journal"
+	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/reports"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/faultline/faultline/nsutil"
+	"github.com/faultline/faultline/internal/nsutil"
 )
 
 // Client is one SSH connection to a host, used for everything faultline

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/probes"
+	"github.com/faultline/faultline/internal/probes"
 )
 
 // Message types. Requests carry an ID; the agent answers each with a

@@ -11,8 +11,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/internal/probes"
 	"github.com/faultline/faultline/internal/wire"
-	"github.com/faultline/faultline/probes"
 )
 
 func frame(payload []byte) []byte {
