@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
 	"regexp"
 	"sort"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/nsutil"
+	"github.com/faultline/faultline/internal/pick"
 )
 
 // Selector is the `with` fields both process faults share: exactly one of
@@ -73,17 +72,9 @@ func (s *Selector) validate() error {
 	if err := validNetns(s.Netns); err != nil {
 		errs = append(errs, err)
 	}
-	if s.Count < 0 {
-		errs = append(errs, errors.New("count must not be negative"))
-	}
-	if s.Percent < 0 || s.Percent > 100 {
-		errs = append(errs, errors.New("percent must be within 0..100"))
-	}
-	if s.Count != 0 && s.Percent != 0 {
-		errs = append(errs, errors.New("count and percent are exclusive"))
-	}
+	errs = append(errs, pick.Check(s.Count, s.Percent)...)
 	if s.Seed == nil && (s.Count != 0 || s.Percent != 0) {
-		v := rand.Int64N(math.MaxInt32)
+		v := pick.NewSeed()
 		s.Seed = &v
 	}
 	if len(errs) > 0 {
@@ -191,16 +182,8 @@ func (s *Selector) resolve(ctx context.Context) ([]procStat, error) {
 		return nil, fmt.Errorf("no process matches %s: %w", s.String(), faults.ErrNotFound)
 	}
 	sort.Slice(match, func(i, j int) bool { return match[i].PID < match[j].PID })
-	n := len(match)
-	switch {
-	case s.Count > 0:
-		n = min(s.Count, len(match))
-	case s.Percent > 0:
-		n = int(math.Ceil(float64(len(match)) * s.Percent / 100))
-	}
-	if n < len(match) {
-		r := rand.New(rand.NewPCG(uint64(*s.Seed), 0x66617574))
-		r.Shuffle(len(match), func(i, j int) { match[i], match[j] = match[j], match[i] })
+	if n := pick.Size(len(match), s.Count, s.Percent); n < len(match) {
+		pick.Shuffle(len(match), *s.Seed, func(i, j int) { match[i], match[j] = match[j], match[i] })
 		match = match[:n]
 		sort.Slice(match, func(i, j int) bool { return match[i].PID < match[j].PID })
 	}

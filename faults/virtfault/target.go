@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"path"
 	"sort"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"libvirt.org/go/libvirt"
 
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/internal/pick"
 )
 
 // DomainTarget selects domains on one hypervisor: exactly one of Domain
@@ -52,17 +51,9 @@ func (t *DomainTarget) validate() error {
 	} else if t.Count != 0 || t.Percent != 0 || t.Seed != nil {
 		errs = append(errs, errors.New("count, percent and seed need domains (a glob)"))
 	}
-	if t.Count < 0 {
-		errs = append(errs, errors.New("count must not be negative"))
-	}
-	if t.Percent < 0 || t.Percent > 100 {
-		errs = append(errs, errors.New("percent must be within 0..100"))
-	}
-	if t.Count != 0 && t.Percent != 0 {
-		errs = append(errs, errors.New("count and percent are exclusive"))
-	}
+	errs = append(errs, pick.Check(t.Count, t.Percent)...)
 	if t.Domains != "" && t.Seed == nil {
-		s := rand.Int64N(math.MaxInt32)
+		s := pick.NewSeed()
 		t.Seed = &s
 	}
 	return errors.Join(errs...)
@@ -134,15 +125,8 @@ func (t *DomainTarget) resolve(ctx context.Context, c Conn) ([]Domain, error) {
 		return nil, fmt.Errorf("no running domain matches %q on %s: %w", t.Domains, t.URI, faults.ErrNotFound)
 	}
 	sort.Slice(match, func(i, j int) bool { return match[i].Name() < match[j].Name() })
-	n := len(match)
-	switch {
-	case t.Count > 0:
-		n = min(t.Count, len(match))
-	case t.Percent > 0:
-		n = int(math.Ceil(float64(len(match)) * t.Percent / 100))
-	}
-	r := rand.New(rand.NewPCG(uint64(*t.Seed), 0x66617574))
-	r.Shuffle(len(match), func(i, j int) { match[i], match[j] = match[j], match[i] })
+	n := pick.Size(len(match), t.Count, t.Percent)
+	pick.Shuffle(len(match), *t.Seed, func(i, j int) { match[i], match[j] = match[j], match[i] })
 	for _, d := range match[n:] {
 		d.Free()
 	}

@@ -3,11 +3,11 @@ package hosts
 import (
 	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/faultline/faultline/internal/pick"
 )
 
 // ErrNoHost is wrapped by selection errors: nothing matched.
@@ -54,17 +54,9 @@ func (s *Selector) Validate() error {
 	if !multi && (s.Count != 0 || s.Percent != 0 || s.Seed != nil) {
 		errs = append(errs, errors.New("count, percent and seed need on: to be a glob or group:NAME"))
 	}
-	if s.Count < 0 {
-		errs = append(errs, errors.New("count must not be negative"))
-	}
-	if s.Percent < 0 || s.Percent > 100 {
-		errs = append(errs, errors.New("percent must be within 0..100"))
-	}
-	if s.Count != 0 && s.Percent != 0 {
-		errs = append(errs, errors.New("count and percent are exclusive"))
-	}
+	errs = append(errs, pick.Check(s.Count, s.Percent)...)
 	if multi && s.Seed == nil {
-		v := rand.Int64N(math.MaxInt32)
+		v := pick.NewSeed()
 		s.Seed = &v
 	}
 	return errors.Join(errs...)
@@ -119,13 +111,7 @@ func (set *Set) Select(s Selector) ([]string, error) {
 		return nil, fmt.Errorf("on: %q matches no host (hosts: %s): %w", s.On, short(set.Names()), ErrNoHost)
 	}
 	sort.Strings(match)
-	n := len(match)
-	switch {
-	case s.Count > 0:
-		n = min(s.Count, len(match))
-	case s.Percent > 0:
-		n = int(math.Ceil(float64(len(match)) * s.Percent / 100))
-	}
+	n := pick.Size(len(match), s.Count, s.Percent)
 	if n == len(match) {
 		return match, nil
 	}
@@ -133,8 +119,7 @@ func (set *Set) Select(s Selector) ([]string, error) {
 	if s.Seed != nil {
 		seed = *s.Seed
 	}
-	r := rand.New(rand.NewPCG(uint64(seed), 0x66617574))
-	r.Shuffle(len(match), func(i, j int) { match[i], match[j] = match[j], match[i] })
+	pick.Shuffle(len(match), seed, func(i, j int) { match[i], match[j] = match[j], match[i] })
 	picked := match[:n]
 	sort.Strings(picked)
 	return picked, nil
