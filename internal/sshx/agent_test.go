@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
+	"github.com/faultline/faultline/internal/sshtest"
 	"github.com/faultline/faultline/internal/sshx"
 )
 
@@ -40,8 +41,8 @@ func serveAgent(key ed25519.PrivateKey) {
 }
 
 var _ = Describe("keys from the SSH agent", Ordered, func() {
-	var s *site
-	var h *sshd
+	var s *sshtest.Site
+	var h *sshtest.SSHD
 	var agentKey ed25519.PrivateKey
 	ctx := context.Background()
 
@@ -53,7 +54,7 @@ var _ = Describe("keys from the SSH agent", Ordered, func() {
 		pub, agentKey, err = ed25519.GenerateKey(rand.Reader)
 		Expect(err).NotTo(HaveOccurred())
 		sp, _ := ssh.NewPublicKey(pub)
-		f, err := os.OpenFile(s.authorized, os.O_APPEND|os.O_WRONLY, 0)
+		f, err := os.OpenFile(s.Authorized, os.O_APPEND|os.O_WRONLY, 0)
 		Expect(err).NotTo(HaveOccurred())
 		_, err = f.Write(ssh.MarshalAuthorizedKey(sp))
 		Expect(err).NotTo(HaveOccurred())
@@ -62,7 +63,7 @@ var _ = Describe("keys from the SSH agent", Ordered, func() {
 
 	It("logs in with a key only the agent holds", func() {
 		serveAgent(agentKey)
-		t := s.target(h)
+		t := target(s, h)
 		t.Identities, t.NoAgent = nil, false
 		c, err := sshx.Dial(ctx, t)
 		Expect(err).NotTo(HaveOccurred())
@@ -75,7 +76,7 @@ var _ = Describe("keys from the SSH agent", Ordered, func() {
 		Expect(err).NotTo(HaveOccurred())
 		p := filepath.Join(GinkgoT().TempDir(), "locked")
 		Expect(os.WriteFile(p, pem.EncodeToMemory(blk), 0o600)).To(Succeed())
-		t := s.target(h)
+		t := target(s, h)
 		t.Identities, t.NoAgent = []string{p}, false
 		c, err := sshx.Dial(ctx, t)
 		Expect(err).NotTo(HaveOccurred())

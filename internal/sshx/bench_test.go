@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/internal/sshtest"
 	"github.com/faultline/faultline/internal/sshx"
 )
 
@@ -26,15 +27,15 @@ func BenchmarkConnect(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("FL_BENCH_HOSTS")); err == nil && v > 0 && v <= 200 {
 		n = v
 	}
-	s, err := newSite(b.TempDir())
+	s, err := sshtest.NewSite(b.TempDir())
 	if s != nil {
-		b.Cleanup(s.destroy)
+		b.Cleanup(s.Destroy)
 	}
 	if err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; i < n; i++ {
-		if _, err := s.addHost(fmt.Sprintf("h%02d", i), 10+i); err != nil {
+		if _, err := s.AddHost(fmt.Sprintf("h%02d", i), 10+i); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -47,12 +48,12 @@ func BenchmarkConnect(b *testing.B) {
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		start := time.Now()
-		for i, h := range s.hosts {
+		for i, h := range s.Hosts() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				t0 := time.Now()
-				clients[i], errs[i] = sshx.Dial(ctx, s.target(h))
+				clients[i], errs[i] = sshx.Dial(ctx, target(s, h))
 				times[i] = time.Since(t0)
 			}()
 		}
@@ -124,11 +125,11 @@ func benchInstall(b *testing.B, clients []*sshx.Client) {
 
 // benchSerial dials the hosts one after another: the cost of one
 // connection when nothing else competes for the CPU.
-func benchSerial(b *testing.B, s *site) {
+func benchSerial(b *testing.B, s *sshtest.Site) {
 	var times []time.Duration
-	for _, h := range s.hosts {
+	for _, h := range s.Hosts() {
 		t0 := time.Now()
-		c, err := sshx.Dial(context.Background(), s.target(h))
+		c, err := sshx.Dial(context.Background(), target(s, h))
 		if err != nil {
 			b.Fatal(err)
 		}

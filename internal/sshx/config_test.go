@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/internal/hosts"
+	"github.com/faultline/faultline/internal/sshtest"
 	"github.com/faultline/faultline/internal/sshx"
 )
 
@@ -109,8 +110,8 @@ var _ = Describe("resolving a host", func() {
 })
 
 var _ = Describe("~/.ssh/config and jump hosts against real servers", Ordered, func() {
-	var s *site
-	var hvA, hvB, inner *sshd
+	var s *sshtest.Site
+	var hvA, hvB, inner *sshtest.SSHD
 	ctx := context.Background()
 
 	BeforeAll(func() {
@@ -118,20 +119,20 @@ var _ = Describe("~/.ssh/config and jump hosts against real servers", Ordered, f
 		hvA = specHost(s, "hv-a", 21)
 		hvB = specHost(s, "hv-b", 22)
 		var err error
-		inner, err = s.addBehind(hvB, "inner", 30)
+		inner, err = s.AddBehind(hvB, "inner", 30)
 		Expect(err).NotTo(HaveOccurred())
 	})
 
 	It("dials with HostName, User, Port, IdentityFile and UserKnownHostsFile from the config", func() {
-		set, err := hosts.NewSet(nil, hosts.Spec{DialNetns: s.mgmt}, map[string]hosts.Spec{"alias-a": {}})
+		set, err := hosts.NewSet(nil, hosts.Spec{DialNetns: s.Mgmt}, map[string]hosts.Spec{"alias-a": {}})
 		Expect(err).NotTo(HaveOccurred())
 		cfg := writeConfig(
 			"Host alias-a",
-			"  HostName "+hvA.addr,
+			"  HostName "+hvA.Addr,
 			"  User root",
 			"  Port 22",
-			"  IdentityFile "+s.clientKey,
-			"  UserKnownHostsFile "+s.knownHosts,
+			"  IdentityFile "+s.ClientKey,
+			"  UserKnownHostsFile "+s.KnownHosts,
 		)
 		t, err := sshx.Resolve(set, cfg, "alias-a")
 		Expect(err).NotTo(HaveOccurred())
@@ -139,19 +140,19 @@ var _ = Describe("~/.ssh/config and jump hosts against real servers", Ordered, f
 		c, err := sshx.Dial(ctx, t)
 		Expect(err).NotTo(HaveOccurred())
 		defer c.Close()
-		Expect(run(c, "ip -br addr show eth0 2>/dev/null || cat /proc/net/fib_trie")).To(ContainSubstring(hvA.addr))
+		Expect(run(c, "ip -br addr show eth0 2>/dev/null || cat /proc/net/fib_trie")).To(ContainSubstring(hvA.Addr))
 	})
 
 	It("reaches a host only the jump host can reach", func() {
-		direct := s.target(inner)
+		direct := target(s, inner)
 		direct.Timeout = 500 * time.Millisecond
 		_, err := sshx.Dial(ctx, direct)
 		Expect(err).To(MatchError(sshx.ErrUnreachable), "the back network is not routed from the management namespace")
 
-		set, err := hosts.NewSet(nil, hosts.Spec{Identity: s.clientKey, KnownHosts: s.knownHosts},
+		set, err := hosts.NewSet(nil, hosts.Spec{Identity: s.ClientKey, KnownHosts: s.KnownHosts},
 			map[string]hosts.Spec{
-				"hv-b":  {Address: hvB.addr, DialNetns: s.mgmt},
-				"inner": {Address: inner.addr, Jump: "hv-b"},
+				"hv-b":  {Address: hvB.Addr, DialNetns: s.Mgmt},
+				"inner": {Address: inner.Addr, Jump: "hv-b"},
 			})
 		Expect(err).NotTo(HaveOccurred())
 		t, err := sshx.Resolve(set, nil, "inner")
@@ -159,15 +160,15 @@ var _ = Describe("~/.ssh/config and jump hosts against real servers", Ordered, f
 		t.NoAgent, t.Jump.NoAgent = true, true
 		c, err := sshx.Dial(ctx, t)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(run(c, "cat /proc/net/fib_trie")).To(ContainSubstring(inner.addr))
+		Expect(run(c, "cat /proc/net/fib_trie")).To(ContainSubstring(inner.Addr))
 		Expect(c.Close()).To(Succeed())
 	})
 
 	It("names the jump host when the jump fails", func() {
-		set, err := hosts.NewSet(nil, hosts.Spec{Identity: s.clientKey, KnownHosts: s.knownHosts},
+		set, err := hosts.NewSet(nil, hosts.Spec{Identity: s.ClientKey, KnownHosts: s.KnownHosts},
 			map[string]hosts.Spec{
-				"gone":  {Address: "198.19.0.251", DialNetns: s.mgmt},
-				"inner": {Address: inner.addr, Jump: "gone"},
+				"gone":  {Address: "198.19.0.251", DialNetns: s.Mgmt},
+				"inner": {Address: inner.Addr, Jump: "gone"},
 			})
 		Expect(err).NotTo(HaveOccurred())
 		t, err := sshx.Resolve(set, nil, "inner")

@@ -14,11 +14,12 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/faultline/faultline/internal/sshtest"
 	"github.com/faultline/faultline/internal/sshx"
 )
 
 var _ = Describe("installing and running a binary over the connection", Ordered, func() {
-	var s *site
+	var s *sshtest.Site
 	var c *sshx.Client
 	var dir, local, sum string
 	ctx := context.Background()
@@ -27,7 +28,7 @@ var _ = Describe("installing and running a binary over the connection", Ordered,
 		s = specSite()
 		h := specHost(s, "hv-a", 41)
 		var err error
-		c, err = sshx.Dial(ctx, s.target(h))
+		c, err = sshx.Dial(ctx, target(s, h))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(c.Close)
 		// The host's files are this machine's: the install directory is a
@@ -156,9 +157,9 @@ var _ = Describe("installing and running a binary over the connection", Ordered,
 	})
 
 	It("shares one connection per host in a pool, and reports every failure at once", func() {
-		targets := map[string]*sshx.Target{"hv-a": s.target(s.hosts[0])}
+		targets := map[string]*sshx.Target{"hv-a": target(s, s.Hosts()[0])}
 		for _, n := range []string{"ghost-1", "ghost-2"} {
-			t := s.target(s.hosts[0])
+			t := target(s, s.Hosts()[0])
 			t.Name, t.Address, t.Timeout = n, "198.19.0.25"+n[len(n)-1:], 500*time.Millisecond
 			targets[n] = t
 		}

@@ -17,6 +17,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/internal/nsutil"
+	"github.com/faultline/faultline/internal/sshtest"
 )
 
 // linkUp reads eth1's state in a host's namespace.
@@ -64,8 +65,8 @@ func watch(nss []string) (stop func() map[string]bool) {
 
 var _ = Describe("steps and probes on hosts, through the binary", Ordered, func() {
 	var (
-		s      *site
-		h1, h2 *sshd
+		s      *sshtest.Site
+		h1, h2 *sshtest.SSHD
 		dir    string
 	)
 
@@ -75,19 +76,19 @@ var _ = Describe("steps and probes on hosts, through the binary", Ordered, func(
 		}
 		dir = GinkgoT().TempDir()
 		var err error
-		s, err = newSite(dir)
+		s, err = sshtest.NewSite(dir)
 		DeferCleanup(func() {
 			if s != nil {
-				s.destroy()
+				s.Destroy()
 			}
 		})
 		Expect(err).NotTo(HaveOccurred())
-		h1, err = s.addHost("h1", 2)
+		h1, err = s.AddHost("h1", 2)
 		Expect(err).NotTo(HaveOccurred())
-		h2, err = s.addHost("h2", 3)
+		h2, err = s.AddHost("h2", 3)
 		Expect(err).NotTo(HaveOccurred())
-		for _, h := range []*sshd{h1, h2} {
-			nh, err := nsutil.Handle(h.ns)
+		for _, h := range []*sshtest.SSHD{h1, h2} {
+			nh, err := nsutil.Handle(h.NS)
 			Expect(err).NotTo(HaveOccurred())
 			d := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth1"}, PeerName: "eth1p"}
 			Expect(nh.LinkAdd(d)).To(Succeed())
@@ -103,7 +104,7 @@ var _ = Describe("steps and probes on hosts, through the binary", Ordered, func(
 	// experiment writes an experiment whose hosts are the site's.
 	experiment := func(name, body string) string {
 		head := fmt.Sprintf("version: 1\nname: %s\ninventory: inventory.ini\nhostDefaults: {user: root, identity: %s, knownHosts: %s, dialNetns: %s}\n",
-			name, s.clientKey, s.knownHosts, s.mgmt)
+			name, s.ClientKey, s.KnownHosts, s.Mgmt)
 		p := filepath.Join(dir, name+".yaml")
 		Expect(os.WriteFile(p, []byte(head+body), 0o600)).To(Succeed())
 		return p
@@ -145,17 +146,17 @@ verify:
 		Expect(out).To(ContainSubstring("h1"))
 		Expect(out).To(MatchRegexp(`h2 \(root@198\.19\.0\.3:22\): step cut; 1 targets`))
 		Expect(out).To(ContainSubstring("blast radius across hosts: 2 of 2 hosts touched"))
-		Expect(linkUp(h1.ns) && linkUp(h2.ns)).To(BeTrue(), "plan touches nothing")
+		Expect(linkUp(h1.NS) && linkUp(h2.NS)).To(BeTrue(), "plan touches nothing")
 
-		stop := watch([]string{h1.ns, h2.ns})
+		stop := watch([]string{h1.NS, h2.NS})
 		runs := filepath.Join(dir, "runs-ok")
 		out, code = faultline("run", "--no-progress", "--out", runs, exp)
 		seen := stop()
 		Expect(code).To(Equal(0), out)
-		Expect(seen).To(HaveKeyWithValue(h1.ns, true), "eth1 went down on h1")
-		Expect(seen).To(HaveKeyWithValue(h2.ns, true), "eth1 went down on h2")
-		Expect(linkUp(h1.ns)).To(BeTrue(), "eth1 is back on h1")
-		Expect(linkUp(h2.ns)).To(BeTrue(), "eth1 is back on h2")
+		Expect(seen).To(HaveKeyWithValue(h1.NS, true), "eth1 went down on h1")
+		Expect(seen).To(HaveKeyWithValue(h2.NS, true), "eth1 went down on h2")
+		Expect(linkUp(h1.NS)).To(BeTrue(), "eth1 is back on h1")
+		Expect(linkUp(h2.NS)).To(BeTrue(), "eth1 is back on h2")
 
 		j, err := os.ReadFile(filepath.Join(runs, "journal.jsonl"))
 		Expect(err).NotTo(HaveOccurred())
@@ -180,7 +181,7 @@ verify:
 
 	It("refuses an unreachable host, a changed host key and a missing link, every one named, and injects nothing anywhere", func() {
 		bad := filepath.Join(dir, "known_hosts.bad")
-		other, _, _, err := writeKey(filepath.Join(dir, "other_key"))
+		other, _, _, err := sshtest.WriteKey(filepath.Join(dir, "other_key"))
 		Expect(err).NotTo(HaveOccurred())
 		pub, err := os.ReadFile(other + ".pub")
 		Expect(err).NotTo(HaveOccurred())
@@ -191,7 +192,7 @@ verify:
 steps:
   - {name: cut, fault: link.down, on: "h*", with: {link: eth1}}
 `, bad))
-		stop := watch([]string{h1.ns, h2.ns})
+		stop := watch([]string{h1.NS, h2.NS})
 		out, code := faultline("run", "--no-progress", "--out", filepath.Join(dir, "runs-bad"), exp)
 		seen := stop()
 		Expect(code).To(Equal(2), out)
@@ -233,12 +234,12 @@ steps:
 			out, code := faultline("run", "--no-progress", "--out", runs, exp)
 			done <- result{out, code}
 		}()
-		Eventually(func() bool { return !linkUp(h1.ns) && !linkUp(h2.ns) }, 20*time.Second, 10*time.Millisecond).Should(BeTrue(), "injected on both")
+		Eventually(func() bool { return !linkUp(h1.NS) && !linkUp(h2.NS) }, 20*time.Second, 10*time.Millisecond).Should(BeTrue(), "injected on both")
 		// Cut h1's management link: the controller hears no more echoes.
-		setLink(h1.ns, "eth0", false)
+		sshtest.SetLink(h1.NS, "eth0", false)
 		cut := time.Now()
-		DeferCleanup(func() { setLink(h1.ns, "eth0", true) })
-		Eventually(func() bool { return linkUp(h1.ns) }, 5*time.Second, 5*time.Millisecond).Should(BeTrue(), "h1's agent reverts on its own")
+		DeferCleanup(func() { sshtest.SetLink(h1.NS, "eth0", true) })
+		Eventually(func() bool { return linkUp(h1.NS) }, 5*time.Second, 5*time.Millisecond).Should(BeTrue(), "h1's agent reverts on its own")
 		back := time.Since(cut)
 		GinkgoWriter.Printf("h1 reverted by its lease %s after the control link was cut (guardTTL 1s)\n", back)
 		Expect(back).To(BeNumerically("<", 1500*time.Millisecond), "within guardTTL + 0.5s")
@@ -249,16 +250,16 @@ steps:
 		// The controller cannot confirm h1's revert: exit 4, recover closes it.
 		Expect(r.code).To(Equal(4), r.out)
 		Expect(r.out).To(ContainSubstring("run `faultline recover`"))
-		Expect(linkUp(h2.ns)).To(BeTrue(), "the run reverted h2")
+		Expect(linkUp(h2.NS)).To(BeTrue(), "the run reverted h2")
 
-		setLink(h1.ns, "eth0", true)
+		sshtest.SetLink(h1.NS, "eth0", true)
 		out, code := faultline("recover", filepath.Join(runs, "journal.jsonl"))
 		Expect(code).To(Equal(0), out)
 		Expect(out).To(ContainSubstring("step cut (remote.hosts): reverted: on h1, h2"))
 		out, code = faultline("recover", filepath.Join(runs, "journal.jsonl"))
 		Expect(code).To(Equal(0), out)
 		Expect(out).To(ContainSubstring("nothing to recover"), "the record is closed")
-		Expect(linkUp(h1.ns) && linkUp(h2.ns)).To(BeTrue())
+		Expect(linkUp(h1.NS) && linkUp(h2.NS)).To(BeTrue())
 	})
 
 	It("leaves no fault behind on any host when the controller is SIGKILLed", func() {
@@ -274,11 +275,11 @@ steps:
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		Expect(cmd.Start()).To(Succeed())
-		Eventually(func() bool { return !linkUp(h1.ns) && !linkUp(h2.ns) }, 20*time.Second, 10*time.Millisecond).Should(BeTrue(), "injected on both")
+		Eventually(func() bool { return !linkUp(h1.NS) && !linkUp(h2.NS) }, 20*time.Second, 10*time.Millisecond).Should(BeTrue(), "injected on both")
 		Expect(cmd.Process.Kill()).To(Succeed())
 		killed := time.Now()
 		_ = cmd.Wait()
-		Eventually(func() bool { return linkUp(h1.ns) && linkUp(h2.ns) }, 5*time.Second, 5*time.Millisecond).Should(BeTrue(), "both hosts revert on their own")
+		Eventually(func() bool { return linkUp(h1.NS) && linkUp(h2.NS) }, 5*time.Second, 5*time.Millisecond).Should(BeTrue(), "both hosts revert on their own")
 		back := time.Since(killed)
 		GinkgoWriter.Printf("2/2 hosts reverted %s after SIGKILL of the controller (guardTTL 1s)\n", back)
 		Expect(back).To(BeNumerically("<", 1500*time.Millisecond), "within guardTTL + 0.5s")
@@ -288,7 +289,7 @@ steps:
 			o, _ := faultline("recover")
 			return o
 		}, 20*time.Second, 500*time.Millisecond).Should(ContainSubstring("nothing to recover"))
-		Expect(linkUp(h1.ns) && linkUp(h2.ns)).To(BeTrue())
+		Expect(linkUp(h1.NS) && linkUp(h2.NS)).To(BeTrue())
 	})
 
 	It("injects one fault on hosts from the command line (inject --on)", func() {
@@ -302,14 +303,14 @@ ansible_user=root
 ansible_ssh_private_key_file=%s
 faultline_known_hosts=%s
 faultline_dial_netns=%s
-`, s.clientKey, s.knownHosts, s.mgmt)), 0o600)).To(Succeed())
-		stop := watch([]string{h1.ns, h2.ns})
+`, s.ClientKey, s.KnownHosts, s.Mgmt)), 0o600)).To(Succeed())
+		stop := watch([]string{h1.NS, h2.NS})
 		out, code := faultline("inject", "link.down", "--on", "group:hypervisors", "--inventory", inv,
 			"--with", "link=eth1", "--for", "1s", "--no-progress", "--out", filepath.Join(dir, "runs-inject"))
 		seen := stop()
 		Expect(code).To(Equal(0), out)
-		Expect(seen).To(HaveKeyWithValue(h1.ns, true))
-		Expect(seen).To(HaveKeyWithValue(h2.ns, true))
-		Expect(linkUp(h1.ns) && linkUp(h2.ns)).To(BeTrue())
+		Expect(seen).To(HaveKeyWithValue(h1.NS, true))
+		Expect(seen).To(HaveKeyWithValue(h2.NS, true))
+		Expect(linkUp(h1.NS) && linkUp(h2.NS)).To(BeTrue())
 	})
 })

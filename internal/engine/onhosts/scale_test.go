@@ -19,6 +19,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/faultline/faultline/internal/nsutil"
+	"github.com/faultline/faultline/internal/sshtest"
 )
 
 // The scale figures: FL_ONHOSTS_SCALE=N starts N sshds in namespaces on
@@ -27,9 +28,9 @@ import (
 var _ = Describe("a step on many hosts at one scheduled moment", Ordered, func() {
 	n, _ := strconv.Atoi(os.Getenv("FL_ONHOSTS_SCALE"))
 	var (
-		s   *site
+		s   *sshtest.Site
 		dir string
-		hs  []*sshd
+		hs  []*sshtest.SSHD
 	)
 	BeforeAll(func() {
 		if n <= 0 || os.Geteuid() != 0 {
@@ -40,19 +41,19 @@ var _ = Describe("a step on many hosts at one scheduled moment", Ordered, func()
 			dir = d
 		}
 		var err error
-		s, err = newSite(dir)
+		s, err = sshtest.NewSite(dir)
 		DeferCleanup(func() {
 			if s != nil {
-				s.destroy()
+				s.Destroy()
 			}
 		})
 		Expect(err).NotTo(HaveOccurred())
 		var inv strings.Builder
 		inv.WriteString("[fleet]\n")
 		for i := 0; i < n; i++ {
-			h, err := s.addHost(fmt.Sprintf("f%03d", i), 10+i)
+			h, err := s.AddHost(fmt.Sprintf("f%03d", i), 10+i)
 			Expect(err).NotTo(HaveOccurred())
-			nh, err := nsutil.Handle(h.ns)
+			nh, err := nsutil.Handle(h.NS)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(nh.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth1"}, PeerName: "eth1p"})).To(Succeed())
 			l, err := nh.LinkByName("eth1")
@@ -60,7 +61,7 @@ var _ = Describe("a step on many hosts at one scheduled moment", Ordered, func()
 			Expect(nh.LinkSetUp(l)).To(Succeed())
 			nh.Close()
 			hs = append(hs, h)
-			fmt.Fprintf(&inv, "%s ansible_host=%s\n", h.name, h.addr)
+			fmt.Fprintf(&inv, "%s ansible_host=%s\n", h.Name, h.Addr)
 		}
 		Expect(os.WriteFile(filepath.Join(dir, "inventory.ini"), []byte(inv.String()), 0o600)).To(Succeed())
 	})
@@ -73,7 +74,7 @@ inventory: inventory.ini
 hostDefaults: {user: root, identity: %s, knownHosts: %s, dialNetns: %s}
 steps:
   - {name: cut, fault: link.down, on: "group:fleet", with: {link: eth1}, at: 3s, duration: 1s}
-`, s.clientKey, s.knownHosts, s.mgmt)), 0o600)).To(Succeed())
+`, s.ClientKey, s.KnownHosts, s.Mgmt)), 0o600)).To(Succeed())
 		env := append(os.Environ(),
 			"FAULTLINE_STATE_DIR="+filepath.Join(dir, "state"),
 			"FAULTLINE_AGENT_DIR="+filepath.Join(dir, "agent"),
@@ -134,7 +135,7 @@ steps:
 			last.Round(time.Microsecond), pct(0.5).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), skew[n-1].Round(time.Microsecond))
 		Expect(last).To(BeNumerically("<", time.Second))
 		for _, h := range hs {
-			Expect(linkUp(h.ns)).To(BeTrue(), h.name)
+			Expect(linkUp(h.NS)).To(BeTrue(), h.Name)
 		}
 	})
 })

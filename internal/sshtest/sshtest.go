@@ -1,4 +1,8 @@
-package sshx_test
+// Package sshtest builds a management network for specs: a bridge in a
+// namespace of its own and hosts, each in its own namespace with a real
+// OpenSSH server, plus the keys and known_hosts to reach them. Only test
+// code imports it.
+package sshtest
 
 import (
 	"context"
@@ -25,45 +29,52 @@ import (
 	"github.com/faultline/faultline/internal/nsutil"
 )
 
-// site is a management network for specs: a bridge in a namespace of its
+// Site is a management network for specs: a bridge in a namespace of its
 // own (198.19.0.1/24, the controller dials from there) and hosts, each in
 // its own namespace with a real OpenSSH server on 198.19.0.N:22.
-type site struct {
-	id, mgmt, dir string
-	clientKey     string // private key file of the client (ed25519)
-	clientPub     ssh.PublicKey
-	authorized    string // authorized_keys holding clientPub
-	knownHosts    string // every host's key, as known_hosts
-	namespaces    []string
-	hosts         []*sshd
-	mu            sync.Mutex
+type Site struct {
+	ID         string // random suffix of every namespace name
+	Mgmt       string // the management namespace, the one to dial from
+	Dir        string // where keys and configs are written
+	ClientKey  string // private key file of the client (ed25519)
+	ClientPub  ssh.PublicKey
+	Authorized string // authorized_keys holding ClientPub
+	KnownHosts string // every host's key, as known_hosts
+	namespaces []string
+	hosts      []*SSHD
+	mu         sync.Mutex
 }
 
-type sshd struct {
-	name, ns, addr string
-	dir            string
-	hostKeyPub     string // the host key's .pub file
-	hostPub        ssh.PublicKey
+// SSHD is one host of a Site: a namespace running a real OpenSSH server on
+// Addr:22.
+type SSHD struct {
+	Name, NS, Addr string
+	Dir            string // its sshd_config and host key
+	HostKeyPub     string // the host key's .pub file
+	HostPub        ssh.PublicKey
 	cmd            *exec.Cmd
 	log            *strings.Builder
 }
 
-func randID() string {
+// RandID is six random hex digits, to keep names of parallel runs apart.
+func RandID() string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
 
-func newSite(dir string) (*site, error) {
+// NewSite builds the management bridge and the client's keys under dir
+// (needs root). Call Destroy when done, also when NewSite fails.
+func NewSite(dir string) (*Site, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("needs root")
 	}
-	s := &site{id: randID(), dir: dir}
-	s.mgmt = "fl-xm-" + s.id
-	if err := s.netns(s.mgmt); err != nil {
+	s := &Site{ID: RandID(), Dir: dir}
+	s.Mgmt = "fl-xm-" + s.ID
+	if err := s.netns(s.Mgmt); err != nil {
 		return s, err
 	}
-	h, err := nsutil.Handle(s.mgmt)
+	h, err := nsutil.Handle(s.Mgmt)
 	if err != nil {
 		return s, err
 	}
@@ -80,20 +91,20 @@ func newSite(dir string) (*site, error) {
 		return s, err
 	}
 	var priv ed25519.PrivateKey
-	s.clientKey, s.clientPub, priv, err = writeKey(filepath.Join(dir, "id_ed25519"))
+	s.ClientKey, s.ClientPub, priv, err = WriteKey(filepath.Join(dir, "id_ed25519"))
 	_ = priv
 	if err != nil {
 		return s, err
 	}
-	s.authorized = filepath.Join(dir, "authorized_keys")
-	if err := os.WriteFile(s.authorized, ssh.MarshalAuthorizedKey(s.clientPub), 0o600); err != nil {
+	s.Authorized = filepath.Join(dir, "authorized_keys")
+	if err := os.WriteFile(s.Authorized, ssh.MarshalAuthorizedKey(s.ClientPub), 0o600); err != nil {
 		return s, err
 	}
-	s.knownHosts = filepath.Join(dir, "known_hosts")
-	return s, os.WriteFile(s.knownHosts, nil, 0o600)
+	s.KnownHosts = filepath.Join(dir, "known_hosts")
+	return s, os.WriteFile(s.KnownHosts, nil, 0o600)
 }
 
-func (s *site) netns(name string) error {
+func (s *Site) netns(name string) error {
 	if err := nsutil.Create(name); err != nil {
 		return err
 	}
@@ -105,19 +116,26 @@ func (s *site) netns(name string) error {
 	})
 }
 
-// destroy stops every sshd and deletes the namespaces.
-func (s *site) destroy() {
+// Hosts is every host added so far, in order.
+func (s *Site) Hosts() []*SSHD {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*SSHD(nil), s.hosts...)
+}
+
+// Destroy stops every sshd and deletes the namespaces.
+func (s *Site) Destroy() {
 	for _, h := range s.hosts {
-		h.stop()
+		h.Stop()
 	}
 	for _, ns := range s.namespaces {
 		_ = nsutil.Delete(ns)
 	}
 }
 
-// writeKey makes an ed25519 key pair: path (OpenSSH private key, 0600)
+// WriteKey makes an ed25519 key pair: path (OpenSSH private key, 0600)
 // and path.pub.
-func writeKey(path string) (string, ssh.PublicKey, ed25519.PrivateKey, error) {
+func WriteKey(path string) (string, ssh.PublicKey, ed25519.PrivateKey, error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return "", nil, nil, err
@@ -136,9 +154,9 @@ func writeKey(path string) (string, ssh.PublicKey, ed25519.PrivateKey, error) {
 	return path, sp, priv, nil
 }
 
-// cable joins eth<n> in ns to other: into other's br0 when bridged, else
+// Cable joins eth<n> in ns to other: into other's br0 when bridged, else
 // as a plain peer named peer.
-func cable(ns, ifname, other, peer string, bridged bool) error {
+func Cable(ns, ifname, other, peer string, bridged bool) error {
 	h, err := nsutil.Handle(ns)
 	if err != nil {
 		return err
@@ -154,7 +172,7 @@ func cable(ns, ifname, other, peer string, bridged bool) error {
 		return err
 	}
 	defer otherNs.Close()
-	tmp := "p" + randID()
+	tmp := "p" + RandID()
 	if err := h.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: ifname}, PeerName: tmp}); err != nil {
 		return err
 	}
@@ -183,7 +201,8 @@ func cable(ns, ifname, other, peer string, bridged bool) error {
 	return o.LinkSetUp(p)
 }
 
-func address(ns, ifname, cidr string) error {
+// Address gives ifname in ns the address cidr and sets it up.
+func Address(ns, ifname, cidr string) error {
 	h, err := nsutil.Handle(ns)
 	if err != nil {
 		return err
@@ -200,42 +219,42 @@ func address(ns, ifname, cidr string) error {
 	return h.LinkSetUp(l)
 }
 
-// addHost makes a namespace on the management bridge at 198.19.0.<n>
+// AddHost makes a namespace on the management bridge at 198.19.0.<n>
 // with a real sshd, and records its host key in the site's known_hosts.
-func (s *site) addHost(name string, n int) (*sshd, error) {
-	h := &sshd{name: name, ns: fmt.Sprintf("fl-x%d-%s", n, s.id), addr: fmt.Sprintf("198.19.0.%d", n)}
-	if err := s.netns(h.ns); err != nil {
+func (s *Site) AddHost(name string, n int) (*SSHD, error) {
+	h := &SSHD{Name: name, NS: fmt.Sprintf("fl-x%d-%s", n, s.ID), Addr: fmt.Sprintf("198.19.0.%d", n)}
+	if err := s.netns(h.NS); err != nil {
 		return nil, err
 	}
-	if err := cable(h.ns, "eth0", s.mgmt, fmt.Sprintf("h%d", n), true); err != nil {
+	if err := Cable(h.NS, "eth0", s.Mgmt, fmt.Sprintf("h%d", n), true); err != nil {
 		return nil, err
 	}
-	if err := address(h.ns, "eth0", h.addr+"/24"); err != nil {
+	if err := Address(h.NS, "eth0", h.Addr+"/24"); err != nil {
 		return nil, err
 	}
-	h.dir = filepath.Join(s.dir, name)
-	if err := os.MkdirAll(h.dir, 0o700); err != nil {
+	h.Dir = filepath.Join(s.Dir, name)
+	if err := os.MkdirAll(h.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	key, pub, _, err := writeKey(filepath.Join(h.dir, "host_ed25519"))
+	key, pub, _, err := WriteKey(filepath.Join(h.Dir, "host_ed25519"))
 	if err != nil {
 		return nil, err
 	}
-	h.hostKeyPub, h.hostPub = key+".pub", pub
+	h.HostKeyPub, h.HostPub = key+".pub", pub
 	s.mu.Lock()
 	s.hosts = append(s.hosts, h)
 	s.mu.Unlock()
-	if err := h.start(s.authorized, s.mgmt); err != nil {
+	if err := h.Start(s.Authorized, s.Mgmt); err != nil {
 		return nil, err
 	}
-	return h, s.trust(h.addr, h.hostPub)
+	return h, s.Trust(h.Addr, h.HostPub)
 }
 
-// trust appends a known_hosts line for addr:22.
-func (s *site) trust(addr string, key ssh.PublicKey) error {
+// Trust appends a known_hosts line for addr:22.
+func (s *Site) Trust(addr string, key ssh.PublicKey) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := os.OpenFile(s.knownHosts, os.O_APPEND|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(s.KnownHosts, os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}
@@ -244,14 +263,16 @@ func (s *site) trust(addr string, key ssh.PublicKey) error {
 	return err
 }
 
-func (h *sshd) start(authorized, from string) error {
+// Start runs sshd in the host's namespace, accepting the keys in
+// authorized, and waits until it answers when dialled from namespace from.
+func (h *SSHD) Start(authorized, from string) error {
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil { // privilege separation directory
 		return err
 	}
-	cfg := filepath.Join(h.dir, "sshd_config")
+	cfg := filepath.Join(h.Dir, "sshd_config")
 	conf := strings.Join([]string{
-		"ListenAddress " + h.addr + ":22",
-		"HostKey " + strings.TrimSuffix(h.hostKeyPub, ".pub"),
+		"ListenAddress " + h.Addr + ":22",
+		"HostKey " + strings.TrimSuffix(h.HostKeyPub, ".pub"),
 		"AuthorizedKeysFile " + authorized,
 		"PidFile none",
 		"UsePAM no",
@@ -269,29 +290,30 @@ func (h *sshd) start(authorized, from string) error {
 		return err
 	}
 	h.log = &strings.Builder{}
-	args := []string{"netns", "exec", h.ns, "/usr/sbin/sshd", "-D", "-e", "-f", cfg}
+	args := []string{"netns", "exec", h.NS, "/usr/sbin/sshd", "-D", "-e", "-f", cfg}
 	if d := os.Getenv("FL_SSHD_LOGDIR"); d != "" { // for debugging specs
-		args = append(args, "-E", filepath.Join(d, h.name+".log"))
+		args = append(args, "-E", filepath.Join(d, h.Name+".log"))
 	}
 	h.cmd = exec.Command("ip", args...)
 	h.cmd.Stderr = &lockedWriter{w: h.log}
-	// Its own process group: stop ends the session processes sshd forks too.
+	// Its own process group: Stop ends the session processes sshd forks too.
 	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := h.cmd.Start(); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if err := waitPort(from, h.addr+":22", 100*time.Millisecond); err == nil {
+		if err := WaitPort(from, h.Addr+":22", 100*time.Millisecond); err == nil {
 			return nil
 		} else if time.Now().After(deadline) {
-			return fmt.Errorf("sshd on %s did not listen: %w (log: %s)", h.name, err, h.log.String())
+			return fmt.Errorf("sshd on %s did not listen: %w (log: %s)", h.Name, err, h.log.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-func (h *sshd) stop() {
+// Stop kills sshd and every session it forked.
+func (h *SSHD) Stop() {
 	if h.cmd != nil && h.cmd.Process != nil {
 		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
 		_ = h.cmd.Wait()
@@ -310,17 +332,17 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-// addListenerOnly puts a host on the bridge whose port 22 accepts
+// AddListenerOnly puts a host on the bridge whose port 22 accepts
 // connections and never says a word.
-func (s *site) addListenerOnly(name string, n int) (io.Closer, error) {
-	ns := fmt.Sprintf("fl-x%d-%s", n, s.id)
+func (s *Site) AddListenerOnly(name string, n int) (io.Closer, error) {
+	ns := fmt.Sprintf("fl-x%d-%s", n, s.ID)
 	if err := s.netns(ns); err != nil {
 		return nil, err
 	}
-	if err := cable(ns, "eth0", s.mgmt, fmt.Sprintf("h%d", n), true); err != nil {
+	if err := Cable(ns, "eth0", s.Mgmt, fmt.Sprintf("h%d", n), true); err != nil {
 		return nil, err
 	}
-	if err := address(ns, "eth0", fmt.Sprintf("198.19.0.%d/24", n)); err != nil {
+	if err := Address(ns, "eth0", fmt.Sprintf("198.19.0.%d/24", n)); err != nil {
 		return nil, err
 	}
 	var ln net.Listener
@@ -331,7 +353,7 @@ func (s *site) addListenerOnly(name string, n int) (io.Closer, error) {
 		return nil, err
 	}
 	defer func() {
-		_ = waitPort(s.mgmt, fmt.Sprintf("198.19.0.%d:22", n), 5*time.Second)
+		_ = WaitPort(s.Mgmt, fmt.Sprintf("198.19.0.%d:22", n), 5*time.Second)
 	}()
 	go func() {
 		var held []net.Conn
@@ -349,8 +371,8 @@ func (s *site) addListenerOnly(name string, n int) (io.Closer, error) {
 	return ln, nil
 }
 
-// waitPort dials addr from namespace ns until it answers or within expires.
-func waitPort(ns, addr string, within time.Duration) error {
+// WaitPort dials addr from namespace ns until it answers or within expires.
+func WaitPort(ns, addr string, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -367,38 +389,38 @@ func waitPort(ns, addr string, within time.Duration) error {
 	}
 }
 
-// addBehind puts a host behind jump: on a back network (198.18.77.0/24)
+// AddBehind puts a host behind jump: on a back network (198.18.77.0/24)
 // only jump's namespace reaches, with its own sshd at 198.18.77.<n>.
-func (s *site) addBehind(jump *sshd, name string, n int) (*sshd, error) {
-	h := &sshd{name: name, ns: fmt.Sprintf("fl-x%d-%s", n, s.id), addr: fmt.Sprintf("198.18.77.%d", n)}
-	if err := s.netns(h.ns); err != nil {
+func (s *Site) AddBehind(jump *SSHD, name string, n int) (*SSHD, error) {
+	h := &SSHD{Name: name, NS: fmt.Sprintf("fl-x%d-%s", n, s.ID), Addr: fmt.Sprintf("198.18.77.%d", n)}
+	if err := s.netns(h.NS); err != nil {
 		return nil, err
 	}
-	if err := cable(h.ns, "eth0", jump.ns, "back0", false); err != nil {
+	if err := Cable(h.NS, "eth0", jump.NS, "back0", false); err != nil {
 		return nil, err
 	}
-	if err := address(h.ns, "eth0", h.addr+"/24"); err != nil {
+	if err := Address(h.NS, "eth0", h.Addr+"/24"); err != nil {
 		return nil, err
 	}
-	if err := address(jump.ns, "back0", "198.18.77.1/24"); err != nil {
+	if err := Address(jump.NS, "back0", "198.18.77.1/24"); err != nil {
 		return nil, err
 	}
-	h.dir = filepath.Join(s.dir, name)
-	if err := os.MkdirAll(h.dir, 0o700); err != nil {
+	h.Dir = filepath.Join(s.Dir, name)
+	if err := os.MkdirAll(h.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	key, pub, _, err := writeKey(filepath.Join(h.dir, "host_ed25519"))
+	key, pub, _, err := WriteKey(filepath.Join(h.Dir, "host_ed25519"))
 	if err != nil {
 		return nil, err
 	}
-	h.hostKeyPub, h.hostPub = key+".pub", pub
+	h.HostKeyPub, h.HostPub = key+".pub", pub
 	s.mu.Lock()
 	s.hosts = append(s.hosts, h)
 	s.mu.Unlock()
-	if err := h.start(s.authorized, jump.ns); err != nil {
+	if err := h.Start(s.Authorized, jump.NS); err != nil {
 		return nil, err
 	}
-	return h, s.trust(h.addr, h.hostPub)
+	return h, s.Trust(h.Addr, h.HostPub)
 }
 
 var logLevel = func() string {
@@ -408,8 +430,8 @@ var logLevel = func() string {
 	return "ERROR"
 }()
 
-// setLink sets a link up or down inside a namespace (cutting a host off).
-func setLink(ns, name string, up bool) {
+// SetLink sets a link up or down inside a namespace (cutting a host off).
+func SetLink(ns, name string, up bool) {
 	h, err := nsutil.Handle(ns)
 	if err != nil {
 		panic(err)
