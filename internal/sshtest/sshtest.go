@@ -290,15 +290,16 @@ func (h *SSHD) Start(authorized, from string) error {
 		return err
 	}
 	h.log = &strings.Builder{}
-	args := []string{"netns", "exec", h.NS, "/usr/sbin/sshd", "-D", "-e", "-f", cfg}
+	args := []string{"-D", "-e", "-f", cfg}
 	if d := os.Getenv("FL_SSHD_LOGDIR"); d != "" { // for debugging specs
 		args = append(args, "-E", filepath.Join(d, h.Name+".log"))
 	}
-	h.cmd = exec.Command("ip", args...)
+	h.cmd = exec.Command("/usr/sbin/sshd", args...)
 	h.cmd.Stderr = &lockedWriter{w: h.log}
 	// Its own process group: Stop ends the session processes sshd forks too.
 	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := h.cmd.Start(); err != nil {
+	// Started from a thread inside the host's namespace, sshd is born there.
+	if err := nsutil.Do(h.NS, h.cmd.Start); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(10 * time.Second)
