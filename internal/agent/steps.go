@@ -25,12 +25,6 @@ type held struct {
 	prepared, injected, reverted bool
 }
 
-// runScoped is engine.RunScoped: faults that name what they create after
-// the run (nftables tables) learn the run here as they would locally.
-type runScoped interface {
-	Scope(experiment, runID, step string)
-}
-
 // stepTimeout bounds one prepare, inject or revert on the host.
 const stepTimeout = 60 * time.Second
 
@@ -99,12 +93,10 @@ func (s *session) build(st *wire.Step) (*held, error) {
 	var err error
 	if k.NewFault != nil {
 		if h.fault, err = k.NewFault(params); err == nil {
-			if rs, ok := h.fault.(runScoped); ok {
-				exp := st.Experiment
-				if exp == "" {
-					exp = s.exp
-				}
-				rs.Scope(exp, s.run, st.Name)
+			// Faults that name what they create (nftables tables) learn
+			// the run here as they do locally.
+			if sc, ok := h.fault.(faults.Scoped); ok {
+				sc.SetScope(s.run, st.Name)
 			}
 		}
 	} else {

@@ -61,12 +61,6 @@ type Executor interface {
 // Local runs on this machine with the fault and probe registries directly.
 type Local struct{}
 
-// runScoped is engine.RunScoped (the engine imports this package, not
-// the other way round).
-type runScoped interface {
-	Scope(experiment, runID, step string)
-}
-
 func (Local) Name() string { return "" }
 
 func (Local) NewFault(_ context.Context, s StepSpec) (faults.Fault, error) {
@@ -81,8 +75,8 @@ func (Local) NewFault(_ context.Context, s StepSpec) (faults.Fault, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rs, ok := f.(runScoped); ok {
-		rs.Scope(s.Experiment, s.RunID, s.Name)
+	if sc, ok := f.(faults.Scoped); ok {
+		sc.SetScope(s.RunID, s.Name)
 	}
 	return f, nil
 }
