@@ -121,26 +121,14 @@ func typeSchema(t reflect.Type) map[string]any {
 	if t.Implements(durationIface) {
 		return map[string]any{"$ref": "#/$defs/duration"}
 	}
+	if reflect.PointerTo(t).Implements(schemaIface) {
+		return reflect.New(t).Interface().(Schemaer).JSONSchema()
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		props := map[string]any{}
 		var required []any
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" || !f.IsExported() {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			s := typeSchema(f.Type)
-			fieldTags(s, f.Tag)
-			props[name] = s
-			if f.Tag.Get("required") == "true" {
-				required = append(required, name)
-			}
-		}
+		structProps(t, props, &required)
 		s := map[string]any{"type": "object", "additionalProperties": false, "properties": props}
 		if len(required) > 0 {
 			s["required"] = required
@@ -165,7 +153,45 @@ func typeSchema(t reflect.Type) map[string]any {
 	panic(fmt.Sprintf("experiments: no schema for parameter type %s", t))
 }
 
+// structProps adds a struct's fields to props as encoding/json sees them:
+// an embedded struct without a json name lends its fields to the outer one.
+func structProps(t reflect.Type, props map[string]any, required *[]any) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			structProps(ft, props, required)
+			continue
+		}
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		s := typeSchema(f.Type)
+		fieldTags(s, f.Tag)
+		props[name] = s
+		if f.Tag.Get("required") == "true" {
+			*required = append(*required, name)
+		}
+	}
+}
+
+// Schemaer is a parameter type that decodes itself (a name or a list, a
+// signal name or number) and so describes its own schema.
+type Schemaer interface{ JSONSchema() map[string]any }
+
+var schemaIface = reflect.TypeOf((*Schemaer)(nil)).Elem()
+
 func fieldTags(s map[string]any, tag reflect.StructTag) {
+	if d := tag.Get("default"); d != "" {
+		s["default"] = defaultValue(s, d)
+	}
 	if d := tag.Get("doc"); d != "" {
 		s["description"] = d
 	}
@@ -186,4 +212,19 @@ func fieldTags(s map[string]any, tag reflect.StructTag) {
 			}
 		}
 	}
+}
+
+// defaultValue is a `default` tag as a JSON value of the field's type.
+func defaultValue(s map[string]any, text string) any {
+	switch s["type"] {
+	case "integer", "number":
+		if n, err := strconv.ParseFloat(text, 64); err == nil {
+			return n
+		}
+	case "boolean":
+		if b, err := strconv.ParseBool(text); err == nil {
+			return b
+		}
+	}
+	return text
 }

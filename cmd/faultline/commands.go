@@ -39,7 +39,7 @@ func commands() []*cli.Command {
 			_, err := os.Stdout.Write(experiments.Schema())
 			return err
 		}},
-		{Name: "kinds", Usage: "list the fault and action kinds of this build", Action: kindsCmd},
+		kindsCommand(),
 	}
 	cmds = append(cmds, labCommand())
 	return append(cmds, extraCommands...)
@@ -175,13 +175,6 @@ func recoverCmd(c *cli.Context) error {
 	}
 	if err != nil {
 		return cli.Exit("recover: "+err.Error(), exitcode.Infra)
-	}
-	return nil
-}
-
-func kindsCmd(c *cli.Context) error {
-	for _, n := range faultsNames() {
-		fmt.Println(n)
 	}
 	return nil
 }

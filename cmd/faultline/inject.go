@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -165,90 +164,4 @@ func probeDef(s string) (map[string]any, error) {
 		return map[string]any{"tcp": map[string]any{"address": u.Host, "timeout": timeout}}, nil
 	}
 	return nil, fmt.Errorf("inject: --probe %q: want http://…, https://… or tcp://HOST:PORT", s)
-}
-
-// listKinds prints every fault kind with its description and the
-// parameters its registration declares (the JSON Schema's `with` for it).
-func listKinds() error {
-	params := withSchemas()
-	for _, n := range faults.Names() {
-		k, _ := faults.Lookup(n)
-		if k.NewFault == nil {
-			continue
-		}
-		fmt.Printf("%-22s %s\n", n, k.Doc)
-		for _, p := range params[n] {
-			fmt.Printf("%-22s   %s\n", "", p)
-		}
-	}
-	fmt.Println("\nfaultline inject KIND --with KEY=VALUE… [--netns NS] [--for 30s] [--probe URL]")
-	return nil
-}
-
-// withSchemas reads, from the experiment format's JSON Schema (generated
-// from the registries), the parameters of every kind that declares them.
-func withSchemas() map[string][]string {
-	type prop struct {
-		Type        any    `json:"type"`
-		Ref         string `json:"$ref"`
-		Description string `json:"description"`
-	}
-	var schema struct {
-		Defs struct {
-			Step struct {
-				AllOf []struct {
-					If struct {
-						Properties map[string]struct {
-							Const string `json:"const"`
-						} `json:"properties"`
-					} `json:"if"`
-					Then struct {
-						Properties struct {
-							With struct {
-								Properties map[string]prop `json:"properties"`
-								Required   []string        `json:"required"`
-							} `json:"with"`
-						} `json:"properties"`
-					} `json:"then"`
-				} `json:"allOf"`
-			} `json:"step"`
-		} `json:"$defs"`
-	}
-	out := map[string][]string{}
-	if err := json.Unmarshal(experiments.Schema(), &schema); err != nil {
-		return out
-	}
-	for _, c := range schema.Defs.Step.AllOf {
-		kind := c.If.Properties["fault"].Const
-		if kind == "" {
-			continue
-		}
-		with := c.Then.Properties.With
-		required := map[string]bool{}
-		for _, r := range with.Required {
-			required[r] = true
-		}
-		names := make([]string, 0, len(with.Properties))
-		for n := range with.Properties {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			p := with.Properties[n]
-			typ := fmt.Sprint(p.Type)
-			if p.Ref != "" {
-				typ = strings.TrimPrefix(p.Ref, "#/$defs/")
-			}
-			line := fmt.Sprintf("%s (%s", n, typ)
-			if required[n] {
-				line += ", required"
-			}
-			line += ")"
-			if p.Description != "" {
-				line += ": " + p.Description
-			}
-			out[kind] = append(out[kind], line)
-		}
-	}
-	return out
 }

@@ -30,10 +30,10 @@ const waitDelay = 500 * time.Millisecond
 // a named network namespace; ExpectExit (default 0) is the exit status
 // that counts as success.
 type ExecParams struct {
-	Command    []string             `json:"command"`
+	Command    []string             `json:"command" required:"true" minItems:"1" doc:"program and arguments, no shell"`
 	Netns      string               `json:"netns,omitempty"`
 	Timeout    experiments.Duration `json:"timeout,omitempty"`
-	ExpectExit *int                 `json:"expectExit,omitempty"`
+	ExpectExit *int                 `json:"expectExit,omitempty" default:"0"`
 }
 
 type execAction struct{ p ExecParams }

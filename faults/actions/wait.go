@@ -12,7 +12,7 @@ import (
 
 // WaitParams: wait's `with`.
 type WaitParams struct {
-	Duration experiments.Duration `json:"duration"`
+	Duration experiments.Duration `json:"duration" required:"true"`
 }
 
 type waitAction struct{ d time.Duration }

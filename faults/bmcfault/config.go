@@ -17,8 +17,8 @@ const DefaultPort = 623
 // Config says how to reach one BMC. It holds where the password comes
 // from, never the password itself, so it may be journalled as it is.
 type Config struct {
-	Address string `json:"address"`
-	Port    int    `json:"port,omitempty"`
+	Address string `json:"address" required:"true"`
+	Port    int    `json:"port,omitempty" default:"623"`
 	User    string `json:"user"`
 	// PasswordFile is a file holding the password (one line; a trailing
 	// newline is dropped).

@@ -16,7 +16,7 @@ import (
 type params struct {
 	Config
 	// Action is off (default), cycle, reset, soft (ACPI shutdown) or on.
-	Action string `json:"action,omitempty"`
+	Action string `json:"action,omitempty" enum:"off cycle reset soft on" default:"off"`
 }
 
 // undo is bmc.power's undo record: the BMC, where its password comes from

@@ -23,7 +23,7 @@ func init() {
 // probe's own `netns`.
 type ProbeParams struct {
 	Address      string          `json:"address" required:"true" doc:"The BMC's IP address (a name is resolved outside the probe's netns)."`
-	Port         int             `json:"port,omitempty" min:"1" max:"65535" doc:"Default 623."`
+	Port         int             `json:"port,omitempty" min:"1" max:"65535" default:"623"`
 	User         string          `json:"user,omitempty"`
 	PasswordFile string          `json:"passwordFile,omitempty" doc:"A file holding the password; or passwordEnv."`
 	PasswordEnv  string          `json:"passwordEnv,omitempty" doc:"An environment variable holding the password; or passwordFile."`

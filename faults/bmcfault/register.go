@@ -15,6 +15,7 @@ func init() {
 	faults.Register(faults.Kind{
 		Name:     kindName,
 		Doc:      "chassis power off|cycle|reset|soft|on through a host's BMC (IPMI v2.0 lanplus); revert: power on",
+		Params:   params{},
 		NewFault: newPower,
 		Revert: func(ctx context.Context, raw json.RawMessage) error {
 			u, err := decodeUndo(raw)

@@ -14,16 +14,17 @@ import (
 // BandwidthParams are the `with` parameters of net.bandwidth.
 type BandwidthParams struct {
 	Netns   string `json:"netns,omitempty"`
-	Link    string `json:"link"`
-	Rate    string `json:"rate"`              // e.g. "1mbit"
-	Burst   string `json:"burst,omitempty"`   // bucket size; default 20ms at rate, at least 6056 bytes (four full frames)
-	Latency string `json:"latency,omitempty"` // longest a packet may queue; default "50ms"
+	Link    string `json:"link" required:"true"`
+	Rate    string `json:"rate" required:"true" doc:"e.g. 1mbit"`
+	Burst   string `json:"burst,omitempty" doc:"bucket size; default 20ms at rate, at least 6056 bytes (four full frames)"`
+	Latency string `json:"latency,omitempty" default:"50ms" doc:"longest a packet may queue"`
 }
 
 func init() {
 	faults.Register(faults.Kind{
 		Name:     "net.bandwidth",
 		Doc:      "rate-limit a link's egress with a tbf root qdisc (previous root qdisc restored)",
+		Params:   BandwidthParams{},
 		NewFault: NewBandwidth,
 		Revert:   qdiscRevertParams,
 	})

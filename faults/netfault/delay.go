@@ -13,15 +13,16 @@ import (
 // DelayParams are the `with` parameters of net.delay.
 type DelayParams struct {
 	Netns  string `json:"netns,omitempty"`
-	Link   string `json:"link"`
-	Delay  string `json:"delay"`            // e.g. "100ms"
-	Jitter string `json:"jitter,omitempty"` // e.g. "10ms"
+	Link   string `json:"link" required:"true"`
+	Delay  string `json:"delay" required:"true" doc:"e.g. 100ms"`
+	Jitter string `json:"jitter,omitempty" doc:"e.g. 10ms"`
 }
 
 func init() {
 	faults.Register(faults.Kind{
 		Name:     "net.delay",
 		Doc:      "delay a link's egress (and add jitter) with a netem root qdisc; needs sch_netem",
+		Params:   DelayParams{},
 		NewFault: NewDelay,
 		Revert:   qdiscRevertParams,
 	})

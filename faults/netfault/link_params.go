@@ -52,8 +52,8 @@ func (p linkParams) validate() error {
 // flapParams is the `with` of link.flap.
 type flapParams struct {
 	linkParams
-	Period string `json:"period"`
-	Count  int    `json:"count"`
+	Period string `json:"period" required:"true" doc:"e.g. 200ms"`
+	Count  int    `json:"count" required:"true" min:"1"`
 }
 
 // flapMinPeriod keeps each half of a cycle long enough for the restore
@@ -82,8 +82,8 @@ func (p flapParams) validate() (time.Duration, error) {
 // switchParams is the `with` of switch.down and switch.isolate.
 type switchParams struct {
 	Netns  string   `json:"netns,omitempty"`
-	Bridge string   `json:"bridge"`
-	Ports  []string `json:"ports,omitempty"`
+	Bridge string   `json:"bridge" required:"true"`
+	Ports  []string `json:"ports,omitempty" doc:"required by switch.isolate"`
 }
 
 func (p switchParams) validate(needPorts bool) error {

@@ -11,9 +11,9 @@ import (
 // LossParams are the `with` parameters of net.loss.
 type LossParams struct {
 	Netns   string   `json:"netns,omitempty"`
-	To      []string `json:"to"`
+	To      []string `json:"to" required:"true" doc:"addresses or CIDRs"`
 	From    []string `json:"from,omitempty"`
-	Percent *int     `json:"percent"`
+	Percent *int     `json:"percent" required:"true" min:"0" max:"100"`
 	Table   string   `json:"table,omitempty"`
 }
 
@@ -21,6 +21,7 @@ func init() {
 	faults.Register(faults.Kind{
 		Name:     "net.loss",
 		Doc:      "drop a percentage of IP packets to an address set (nftables numgen, own table)",
+		Params:   LossParams{},
 		NewFault: NewLoss,
 		Revert:   nftRevertParams,
 		Trust:    nftTrustParams,

@@ -315,6 +315,14 @@ func nftDeleteMarked(ctx context.Context, ns string, u nftUndo, fams map[nftable
 // nftNetnsList accepts a namespace parameter given as one name or a list.
 type nftNetnsList []string
 
+// JSONSchema: one name or a list of names.
+func (nftNetnsList) JSONSchema() map[string]any {
+	return map[string]any{"oneOf": []any{
+		map[string]any{"type": "string"},
+		map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+	}}
+}
+
 func (l *nftNetnsList) UnmarshalJSON(b []byte) error {
 	var one string
 	if err := json.Unmarshal(b, &one); err == nil {

@@ -11,8 +11,8 @@ import (
 // PartitionParams are the `with` parameters of net.partition.
 type PartitionParams struct {
 	Netns string   `json:"netns,omitempty"`
-	A     []string `json:"a"`
-	B     []string `json:"b"`
+	A     []string `json:"a" required:"true" doc:"addresses or CIDRs"`
+	B     []string `json:"b" required:"true" doc:"addresses or CIDRs"`
 	Table string   `json:"table,omitempty"`
 }
 
@@ -20,6 +20,7 @@ func init() {
 	faults.Register(faults.Kind{
 		Name:     "net.partition",
 		Doc:      "drop all IP traffic between address sets a and b, both ways (own nftables table)",
+		Params:   PartitionParams{},
 		NewFault: NewPartition,
 		Revert:   nftRevertParams,
 		Trust:    nftTrustParams,

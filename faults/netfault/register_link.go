@@ -18,15 +18,15 @@ type linkRestorer interface {
 func (c *linkCore) core() *linkCore { return c }
 
 func init() {
-	register := func(name, doc string, build func(json.RawMessage) (faults.Fault, error)) {
+	register := func(name, doc string, params any, build func(json.RawMessage) (faults.Fault, error)) {
 		trust := linkTrust(name, build)
-		faults.Register(faults.Kind{Name: name, Doc: doc, NewFault: build, Trust: trust,
+		faults.Register(faults.Kind{Name: name, Doc: doc, Params: params, NewFault: build, Trust: trust,
 			Revert: trustedRevert(trust, linkRevertFromUndo(name, build))})
 	}
-	register(KindLinkDown, "cut NICs (link or links) of a netns or the host; revert restores admin state, addresses and routes", newLinkDown)
-	register(KindLinkFlap, "flap NICs count times: down at the start of each period, up (routes restored) halfway; revert stops it and restores like link.down", newLinkFlap)
-	register(KindSwitchDown, "kill a switch: a bridge and all its ports down; revert restores admin states and routes", newSwitchDown)
-	register(KindSwitchIsolate, "detach ports from a bridge; revert reattaches them with their settings", newSwitchIsolate)
+	register(KindLinkDown, "cut NICs (link or links) of a netns or the host; revert restores admin state, addresses and routes", linkParams{}, newLinkDown)
+	register(KindLinkFlap, "flap NICs count times: down at the start of each period, up (routes restored) halfway; revert stops it and restores like link.down", flapParams{}, newLinkFlap)
+	register(KindSwitchDown, "kill a switch: a bridge and all its ports down; revert restores admin states and routes", switchParams{}, newSwitchDown)
+	register(KindSwitchIsolate, "detach ports from a bridge; revert reattaches them with their settings", switchParams{}, newSwitchIsolate)
 }
 
 // linkRevertFromUndo rebuilds the fault from the parameters in the undo record,

@@ -18,7 +18,7 @@ import (
 type SANFenceParams struct {
 	Netns     nftNetnsList `json:"netns"`
 	Addresses []string     `json:"addresses,omitempty"`
-	Mode      string       `json:"mode,omitempty"`
+	Mode      string       `json:"mode,omitempty" enum:"addresses links" default:"addresses"`
 	Links     []string     `json:"links,omitempty"`
 	Table     string       `json:"table,omitempty"`
 }
@@ -27,6 +27,7 @@ func init() {
 	faults.Register(faults.Kind{
 		Name:     "san.fence",
 		Doc:      "cut a storage node off: drop its addresses on the hypervisors (nftables) or take its links down",
+		Params:   SANFenceParams{},
 		NewFault: NewSANFence,
 		Revert:   sanRevertParams,
 		Trust:    sanTrustParams,

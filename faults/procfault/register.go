@@ -12,7 +12,7 @@ import (
 // killParams is process.kill's `with`: a selector and the signal.
 type killParams struct {
 	Selector
-	Signal *Signal `json:"signal,omitempty"`
+	Signal *Signal `json:"signal,omitempty" default:"SIGKILL"`
 }
 
 func newKill(raw json.RawMessage) (faults.Fault, error) {
@@ -59,6 +59,7 @@ func init() {
 	faults.Register(faults.Kind{
 		Name:     "process.kill",
 		Doc:      "signal processes (name, cmdline, pidFile or unit; netns, count/percent), default SIGKILL; revert: none, the system must heal",
+		Params:   killParams{},
 		NewFault: newKill,
 		// Nothing to undo: the record is kept so the journal names what was signalled.
 		Revert: func(context.Context, json.RawMessage) error { return nil },
@@ -67,6 +68,7 @@ func init() {
 	faults.Register(faults.Kind{
 		Name:     "process.pause",
 		Doc:      "SIGSTOP processes (same selectors as process.kill); revert: SIGCONT those whose start time still matches",
+		Params:   Selector{},
 		NewFault: newPause,
 		Revert: func(ctx context.Context, raw json.RawMessage) error {
 			u, err := decodeUndo(raw)

@@ -17,6 +17,11 @@ type Signal struct {
 	text string
 }
 
+// JSONSchema: a name (SIGTERM, TERM) or a number.
+func (Signal) JSONSchema() map[string]any {
+	return map[string]any{"oneOf": []any{map[string]any{"type": "string"}, map[string]any{"type": "integer"}}}
+}
+
 func (s *Signal) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	var text string

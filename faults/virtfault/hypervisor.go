@@ -10,8 +10,8 @@ import (
 // hypervisorParams: hypervisor.destroy's `with`. Domains narrows the axe
 // to a glob (default: every running domain).
 type hypervisorParams struct {
-	URI     string `json:"uri"`
-	Domains string `json:"domains,omitempty"`
+	URI     string `json:"uri" required:"true"`
+	Domains string `json:"domains,omitempty" doc:"a glob; default every running domain"`
 }
 
 // hypervisorFault destroys every running domain on one connection at

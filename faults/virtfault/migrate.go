@@ -14,17 +14,17 @@ import (
 
 // migrateParams: domain.migrate's `with`.
 type migrateParams struct {
-	URI    string `json:"uri"`
-	Domain string `json:"domain"`
-	To     string `json:"to"`
+	URI    string `json:"uri" required:"true"`
+	Domain string `json:"domain" required:"true"`
+	To     string `json:"to" required:"true" doc:"destination libvirt URI"`
 	// Live (default true) keeps the guest running while memory is copied.
-	Live *bool `json:"live,omitempty"`
+	Live *bool `json:"live,omitempty" default:"true"`
 	// MigrateURI is where the destination QEMU listens (tcp://198.18.0.3:49152);
 	// empty = libvirt chooses from the destination's hostname.
 	MigrateURI string `json:"migrateURI,omitempty"`
 	// Persistent (default true) defines the domain on the destination and
 	// undefines it on the source, when it was persistent there.
-	Persistent *bool `json:"persistent,omitempty"`
+	Persistent *bool `json:"persistent,omitempty" default:"true"`
 	// Unsafe skips libvirt's shared-storage check (storage shared in a way
 	// libvirt cannot see, e.g. one host's file system).
 	Unsafe bool `json:"unsafe,omitempty"`

@@ -11,8 +11,8 @@ import (
 
 // networkParams: network.destroy's `with`.
 type networkParams struct {
-	URI     string `json:"uri"`
-	Network string `json:"network"`
+	URI     string `json:"uri" required:"true"`
+	Network string `json:"network" required:"true"`
 }
 
 // networkUndo: the network by UUID; XML recreates a transient one.

@@ -19,14 +19,14 @@ const DefaultShutdownDeadline = 30 * time.Second
 // shutdownParams: domain.shutdown's `with`.
 type shutdownParams struct {
 	DomainTarget
-	Deadline experiments.Duration `json:"deadline,omitempty"`
+	Deadline experiments.Duration `json:"deadline,omitempty" default:"30s"`
 }
 
 // rebootParams: domain.reboot's `with`. Mode "reset" (default) power-cycles
 // the virtual machine; "acpi" asks the guest to reboot.
 type rebootParams struct {
 	DomainTarget
-	Mode string `json:"mode,omitempty"`
+	Mode string `json:"mode,omitempty" enum:"reset acpi" default:"reset"`
 }
 
 func decodeTarget(raw json.RawMessage) (*DomainTarget, error) {

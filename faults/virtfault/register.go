@@ -24,10 +24,11 @@ func asFault[F faults.Fault](build func(json.RawMessage) (F, error)) func(json.R
 
 // registerDomainFault registers a kind whose undo record is a domainUndo;
 // its revert depends only on the record, never on the `with` parameters.
-func registerDomainFault(name, doc string, build func(json.RawMessage) (faults.Fault, error)) {
+func registerDomainFault(name, doc string, params any, build func(json.RawMessage) (faults.Fault, error)) {
 	faults.Register(faults.Kind{
 		Name:     name,
 		Doc:      doc,
+		Params:   params,
 		NewFault: build,
 		Trust:    trustDomainUndo(name),
 		Revert: trustedRevert(trustDomainUndo(name), func(ctx context.Context, raw json.RawMessage) error {
@@ -49,14 +50,14 @@ func init() {
 	domainReverts["domain.link.down"] = revertLink
 	domainReverts["domain.disk.throttle"] = revertThrottle
 
-	registerDomainFault("domain.destroy", "power a VM off at once (virDomainDestroy); revert: start", asFault(newDestroy))
-	registerDomainFault("domain.shutdown", "ACPI power button, destroy after `deadline`; revert: start", asFault(newShutdown))
-	registerDomainFault("domain.reboot", "reset (or `mode: acpi` reboot) a VM; revert: start if off", asFault(newReboot))
-	registerDomainFault("domain.suspend", "pause a VM's vCPUs; revert: resume", asFault(newSuspend))
-	registerDomainFault("domain.link.down", "guest-visible link down on one vNIC (`mac` or `target`); revert: previous state", asFault(newLinkDown))
-	registerDomainFault("domain.disk.throttle", "block I/O tune of one disk to a crawl; revert: previous tune", asFault(newThrottle))
+	registerDomainFault("domain.destroy", "power a VM off at once (virDomainDestroy); revert: start", DomainTarget{}, asFault(newDestroy))
+	registerDomainFault("domain.shutdown", "ACPI power button, destroy after `deadline`; revert: start", shutdownParams{}, asFault(newShutdown))
+	registerDomainFault("domain.reboot", "reset (or `mode: acpi` reboot) a VM; revert: start if off", rebootParams{}, asFault(newReboot))
+	registerDomainFault("domain.suspend", "pause a VM's vCPUs; revert: resume", DomainTarget{}, asFault(newSuspend))
+	registerDomainFault("domain.link.down", "guest-visible link down on one vNIC (`mac` or `target`); revert: previous state", linkParams{}, asFault(newLinkDown))
+	registerDomainFault("domain.disk.throttle", "block I/O tune of one disk to a crawl; revert: previous tune", throttleParams{}, asFault(newThrottle))
 	registerDomainFault("hypervisor.destroy", "destroy every running domain on one connection; revert: start them",
-		asFault(newHypervisorDestroy))
+		hypervisorParams{}, asFault(newHypervisorDestroy))
 
 	faults.Register(faults.Kind{
 		Name:     "network.destroy",

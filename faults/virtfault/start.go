@@ -16,8 +16,8 @@ import (
 // definition from another hypervisor first (the remap of a dead server's
 // VM onto a spare; its disks must be on shared storage).
 type startParams struct {
-	URI        string `json:"uri"`
-	Domain     string `json:"domain"`
+	URI        string `json:"uri" required:"true"`
+	Domain     string `json:"domain" required:"true"`
 	DefineFrom string `json:"defineFrom,omitempty"`
 }
 

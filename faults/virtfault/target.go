@@ -19,10 +19,10 @@ import (
 // glob, Count or Percent picks a random subset, drawn with Seed; without
 // either, every match is taken.
 type DomainTarget struct {
-	URI     string  `json:"uri"`
-	Domain  string  `json:"domain,omitempty"`
+	URI     string  `json:"uri" required:"true" doc:"libvirt connection URI"`
+	Domain  string  `json:"domain,omitempty" doc:"one of domain, uuid, domains"`
 	UUID    string  `json:"uuid,omitempty"`
-	Domains string  `json:"domains,omitempty"`
+	Domains string  `json:"domains,omitempty" doc:"a glob; with count, percent, seed"`
 	Count   int     `json:"count,omitempty"`
 	Percent float64 `json:"percent,omitempty"`
 	// Seed of the random pick; chosen and recorded when omitted.

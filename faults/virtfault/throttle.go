@@ -22,7 +22,7 @@ const (
 // device (vda); empty = the domain's first disk.
 type throttleParams struct {
 	DomainTarget
-	Disk        string `json:"disk,omitempty"`
+	Disk        string `json:"disk,omitempty" doc:"target device, e.g. vda"`
 	BytesPerSec uint64 `json:"bytesPerSec,omitempty"`
 	IOPS        uint64 `json:"iops,omitempty"`
 }

@@ -26,7 +26,7 @@ func init() {
 // ExecParams are the parameters of an exec probe.
 type ExecParams struct {
 	Command    []string `json:"command" required:"true" minItems:"1" doc:"The program and its arguments."`
-	ExpectExit *int     `json:"expectExit,omitempty" min:"0" max:"255" doc:"Exit status meaning ok; default 0."`
+	ExpectExit *int     `json:"expectExit,omitempty" min:"0" max:"255" default:"0" doc:"Exit status meaning ok."`
 	Timeout    Duration `json:"timeout,omitempty" doc:"Per check; default the interval."`
 }
 

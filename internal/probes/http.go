@@ -23,7 +23,7 @@ func init() {
 // HTTPParams are the parameters of an http probe.
 type HTTPParams struct {
 	URL     string   `json:"url" required:"true" pattern:"^https?://" doc:"The URL to GET."`
-	Status  int      `json:"status,omitempty" min:"100" max:"599" doc:"Expected status; default 200."`
+	Status  int      `json:"status,omitempty" min:"100" max:"599" default:"200" doc:"Expected status."`
 	Timeout Duration `json:"timeout,omitempty" doc:"Per check; default the interval."`
 }
 

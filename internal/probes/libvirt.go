@@ -26,7 +26,7 @@ func init() {
 type LibvirtParams struct {
 	URIs       []string `json:"uris" required:"true" minItems:"1" doc:"The libvirt connection URIs to count domains on."`
 	Domains    string   `json:"domains" required:"true" doc:"A domain name or glob, e.g. web-*."`
-	State      string   `json:"state,omitempty" enum:"running paused shutoff active inactive any" doc:"Default running."`
+	State      string   `json:"state,omitempty" enum:"running paused shutoff active inactive any" default:"running"`
 	SplitBrain bool     `json:"splitBrain,omitempty" doc:"Fail a sample when one domain runs on two hypervisors."`
 	Timeout    Duration `json:"timeout,omitempty" doc:"Per check; default the interval."`
 }
