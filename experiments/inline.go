@@ -5,31 +5,34 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/goccy/go-yaml/ast"
-
 	"github.com/faultline/faultline/internal/probes"
+	"github.com/faultline/faultline/internal/strictyaml"
 )
 
 // A probe kind is a key of its own beside the fixed fields (`http: {...}`,
 // `every: 1s`), so the structs that hold one (Probe, AbortWhen) decode and
 // encode that key by hand; every other field goes by its tags.
 
-var inlineType = reflect.TypeOf(Inline{})
+// TakesKey: a key naming a registered probe kind is the probe's kind.
+func (in *Inline) TakesKey(key string) bool { return isProbeKind(key) }
 
-// decodeInline decodes the probe kind written as key e into in.
-func (d *decoder) decodeInline(e entry, fp string, in *Inline, path string) {
+// KnownKeys lists the probe kinds beside a struct's own fields.
+func (in *Inline) KnownKeys() []string { return probes.Names() }
+
+// TakeKey decodes the probe kind written as key; its parameters are
+// checked by the kind, at validation.
+func (in *Inline) TakeKey(key string, n strictyaml.Node) {
 	if in.Kind != "" {
-		d.errorAt(d.valuePos(e), fp, "set only one probe kind, got %s and %s", in.Kind, e.key)
+		n.Errorf("set only one probe kind, got %s and %s", in.Kind, key)
 		return
 	}
-	in.Kind = e.key
-	d.deref(e.value, fp, func(n ast.Node) {
-		if s, ok := scalarOf(n); n == nil || (ok && s.kind == "null") {
-			d.fail(e.keyNode, fp, "want a mapping, got null")
-			return
-		}
-		d.decodeParams(n, reflect.ValueOf(&in.With).Elem(), fp)
-	})
+	in.Kind = key
+	with, ok := n.Map()
+	if ok && with == nil {
+		n.Failf("want a mapping, got null")
+		return
+	}
+	in.With = with
 }
 
 // isProbeKind reports whether a key names a registered probe kind.

@@ -1,23 +1,26 @@
 package experiments
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"reflect"
+	"sort"
 
-	"github.com/goccy/go-yaml/lexer"
-	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
+	"github.com/faultline/faultline/internal/strictyaml"
 )
 
-// Limits on what Parse reads. The YAML parser's time grows faster than
-// linearly with the tokens of one mapping and with flow nesting, so bound
-// both; a real experiment has a few thousand tokens at most.
+// Limits on what Parse reads (see strictyaml).
 const (
-	MaxFileSize  = 1 << 20
-	MaxTokens    = 16384
-	MaxFlowDepth = 64
+	MaxFileSize  = strictyaml.MaxFileSize
+	MaxTokens    = strictyaml.MaxTokens
+	MaxFlowDepth = strictyaml.MaxFlowDepth
+)
+
+// FieldError and ErrorList are the loader's error types, shared by every
+// file the project reads (experiments, game days, lab topologies).
+type (
+	FieldError = strictyaml.Error
+	ErrorList  = strictyaml.ErrorList
 )
 
 // Load reads and parses an experiment file. A file that cannot be read is
@@ -33,24 +36,27 @@ func Load(path string) (*Experiment, error) {
 // Parse decodes and validates one experiment. file names the source in
 // errors. On any problem it returns nil and an *ErrorList holding every
 // problem found, each with its line, column and field path.
-func Parse(file string, data []byte) (exp *Experiment, err error) {
-	errs := &ErrorList{}
-	defer func() {
-		// The YAML parser is third-party code; a bug there must become an
-		// error for this file, not a crash of the injector.
-		if r := recover(); r != nil {
-			exp = nil
-			errs.add(FieldError{File: file, Line: 1, Column: 1, Msg: fmt.Sprintf("cannot parse: internal error: %v", r)})
-			err = errs.err()
-		}
-	}()
-	e, d := decodeFile(file, data, errs)
-	if e == nil {
-		return nil, errs.err()
+func Parse(file string, data []byte) (*Experiment, error) {
+	e := &Experiment{File: file}
+	doc, ok := strictyaml.Decode(file, data, e, YAMLOptions("an experiment (version: 1, name, ...)"))
+	if !ok {
+		return nil, doc.Errs.Err()
 	}
-	v := &validator{file: file, errs: errs, exp: e, dec: d}
+	e.ProbeOrder = doc.Order("probes")
+	for i, s := range e.Steps {
+		if s != nil {
+			s.Line = doc.At(fmt.Sprintf("steps[%d]", i)).Line
+		}
+	}
+	for i := range e.Verify {
+		e.Verify[i].Line = doc.At(fmt.Sprintf("verify[%d]", i)).Line
+	}
+	for i := range e.SteadyState {
+		e.SteadyState[i].Line = doc.At(fmt.Sprintf("steadyState[%d]", i)).Line
+	}
+	v := &validator{file: file, errs: doc.Errs, exp: e, doc: doc}
 	v.run()
-	if err := errs.err(); err != nil {
+	if err := doc.Errs.Err(); err != nil {
 		return nil, err
 	}
 	e.addAbortProbes()
@@ -58,96 +64,49 @@ func Parse(file string, data []byte) (exp *Experiment, err error) {
 	return e, nil
 }
 
-// decodeFile parses the YAML and decodes it into an Experiment; it returns
-// nil when the file is not even a YAML mapping.
-func decodeFile(file string, data []byte, errs *ErrorList) (*Experiment, *decoder) {
-	if len(data) > MaxFileSize {
-		errs.add(FieldError{File: file, Line: 1, Column: 1, Msg: fmt.Sprintf("file too large: %d bytes, at most %d", len(data), MaxFileSize)})
-		return nil, nil
+// YAMLOptions decode the format's own value types wherever they appear
+// (game days write durations and probes too); what names the file's
+// content for an empty file.
+func YAMLOptions(what string) strictyaml.Options {
+	return strictyaml.Options{
+		What:  what,
+		Types: map[reflect.Type]func(strictyaml.Node, reflect.Value){durationType: decodeDuration},
 	}
-	tokens := lexer.Tokenize(string(data))
-	if fe, ok := checkTokens(file, tokens); !ok {
-		errs.add(fe)
-		return nil, nil
-	}
-	f, perr := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
-	if perr != nil {
-		errs.add(syntaxError(file, perr))
-		return nil, nil
-	}
-	d := newDecoder(file, errs)
-	var docs []int
-	for i, doc := range f.Docs {
-		if doc != nil && doc.Body != nil {
-			docs = append(docs, i)
-		}
-	}
-	if len(docs) == 0 {
-		errs.add(FieldError{File: file, Line: 1, Column: 1, Msg: "empty file: want an experiment (version: 1, name, ...)"})
-		return nil, nil
-	}
-	if len(docs) > 1 {
-		p := posOf(f.Docs[docs[1]].Body)
-		errs.add(FieldError{File: file, Line: p.Line, Column: p.Column, Msg: "more than one YAML document: one experiment per file"})
-	}
-	body := f.Docs[docs[0]].Body
-	e := &Experiment{File: file}
-	d.pos[""] = posOf(body)
-	d.decode(body, reflect.ValueOf(e).Elem(), "")
-	e.ProbeOrder = d.order["probes"]
-	for i, s := range e.Steps {
-		if s != nil {
-			s.Line = d.pos[fmt.Sprintf("steps[%d]", i)].Line
-		}
-	}
-	for i := range e.Verify {
-		e.Verify[i].Line = d.pos[fmt.Sprintf("verify[%d]", i)].Line
-	}
-	for i := range e.SteadyState {
-		e.SteadyState[i].Line = d.pos[fmt.Sprintf("steadyState[%d]", i)].Line
-	}
-	return e, d
 }
 
-// syntaxError turns a YAML parser error into a positioned FieldError.
-func syntaxError(file string, err error) FieldError {
-	fe := FieldError{File: file, Line: 1, Column: 1, Msg: "YAML syntax: " + err.Error()}
-	var te interface {
-		GetToken() *token.Token
-		GetMessage() string
+var durationType = reflect.TypeOf(Duration(0))
+
+func decodeDuration(n strictyaml.Node, v reflect.Value) {
+	s, ok := n.Scalar()
+	if !ok {
+		n.Failf("want a duration such as 150ms or 2s, got %s", n.Describe())
+		return
 	}
-	if errors.As(err, &te) {
-		fe.Msg = "YAML syntax: " + te.GetMessage()
-		if tk := te.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line > 0 {
-			fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
-		}
+	if i, isInt := s.Int(); isInt && i == 0 {
+		v.SetInt(0)
+		return
 	}
-	return fe
+	if s.Kind != "string" {
+		n.Failf("bad duration %s: want a number with a unit, e.g. 150ms, 2s, 1m", s.Text)
+		return
+	}
+	dur, err := ParseDuration(s.Text)
+	if err != nil {
+		n.Failf("%v", err)
+		return
+	}
+	v.SetInt(int64(dur))
 }
 
-// checkTokens enforces MaxTokens and MaxFlowDepth before parsing.
-func checkTokens(file string, tokens token.Tokens) (FieldError, bool) {
-	at := func(tk *token.Token, format string, args ...any) FieldError {
-		fe := FieldError{File: file, Line: 1, Column: 1, Msg: fmt.Sprintf(format, args...)}
-		if tk != nil && tk.Position != nil && tk.Position.Line > 0 {
-			fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
-		}
-		return fe
+// sortedKeys lists a map's keys in order, for experiments built in code.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
-	if len(tokens) > MaxTokens {
-		return at(tokens[MaxTokens], "file too complex: more than %d YAML tokens", MaxTokens), false
-	}
-	depth := 0
-	for _, tk := range tokens {
-		switch tk.Type {
-		case token.SequenceStartType, token.MappingStartType:
-			depth++
-			if depth > MaxFlowDepth {
-				return at(tk, "nested deeper than %d levels", MaxFlowDepth), false
-			}
-		case token.SequenceEndType, token.MappingEndType:
-			depth--
-		}
-	}
-	return FieldError{}, true
+	sort.Strings(out)
+	return out
 }
+
+// joinPath builds field paths such as "steps[1].with.period".
+func joinPath(parent, key string) string { return strictyaml.JoinPath(parent, key) }

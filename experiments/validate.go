@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/faultline/faultline/internal/strictyaml"
 )
 
 // Validate checks the semantics of an experiment built in code (Parse
@@ -15,96 +17,70 @@ func (e *Experiment) Validate() error {
 	errs := &ErrorList{}
 	v := &validator{file: e.File, errs: errs, exp: e}
 	v.run()
-	if errs.err() == nil {
+	if errs.Err() == nil {
 		e.addAbortProbes()
 	}
-	return errs.err()
+	return errs.Err()
 }
 
-// validator runs the semantic rules of the format. With a decoder it knows
-// where every field was written, which fields were written at all (so that
-// "every: 0" differs from no every), and which failed to decode (those get
-// no second error).
+// validator runs the semantic rules of the format. With the decoded
+// document it knows where every field was written, which fields were
+// written at all (so that "every: 0" differs from no every), and which
+// failed to decode (those get no second error).
 type validator struct {
 	file string
 	errs *ErrorList
 	exp  *Experiment
-	dec  *decoder // nil for experiments built in code
+	doc  *strictyaml.Doc // nil for experiments built in code
 }
 
 var lineOwner = regexp.MustCompile(`^(steps|verify|steadyState)\[(\d+)\]`)
 
 // at finds the position of a field, or of its nearest written ancestor.
-func (v *validator) at(path string) position {
-	if v.dec == nil {
+func (v *validator) at(path string) strictyaml.Pos {
+	if v.doc == nil {
 		return v.lineOf(path)
 	}
-	for p := path; ; p = parentPath(p) {
-		if pos, ok := v.dec.pos[p]; ok {
-			return pos
-		}
-		if p == "" {
-			return position{}
-		}
-	}
+	return v.doc.At(path)
 }
 
 // lineOf recovers a line from the Line fields of an experiment built in code.
-func (v *validator) lineOf(path string) position {
+func (v *validator) lineOf(path string) strictyaml.Pos {
 	m := lineOwner.FindStringSubmatch(path)
 	if m == nil {
-		return position{}
+		return strictyaml.Pos{}
 	}
 	i, _ := strconv.Atoi(m[2])
 	e := v.exp
 	switch m[1] {
 	case "steps":
 		if i < len(e.Steps) && e.Steps[i] != nil {
-			return position{Line: e.Steps[i].Line}
+			return strictyaml.Pos{Line: e.Steps[i].Line}
 		}
 	case "verify":
 		if i < len(e.Verify) {
-			return position{Line: e.Verify[i].Line}
+			return strictyaml.Pos{Line: e.Verify[i].Line}
 		}
 	case "steadyState":
 		if i < len(e.SteadyState) {
-			return position{Line: e.SteadyState[i].Line}
+			return strictyaml.Pos{Line: e.SteadyState[i].Line}
 		}
 	}
-	return position{}
-}
-
-func parentPath(p string) string {
-	i := strings.LastIndexAny(p, ".[")
-	if i < 0 {
-		return ""
-	}
-	return p[:i]
+	return strictyaml.Pos{}
 }
 
 // written reports whether the file set the field; for experiments built in
 // code, whether the value is not zero.
 func (v *validator) written(path string, nonZero bool) bool {
-	if v.dec == nil {
+	if v.doc == nil {
 		return nonZero
 	}
-	_, ok := v.dec.pos[path]
-	return ok || nonZero
+	return v.doc.Written(path) || nonZero
 }
 
 // failed reports whether the field or one of its ancestors did not decode.
 func (v *validator) failed(path string) bool {
-	if v.dec == nil {
-		return false
-	}
-	for p := path; ; p = parentPath(p) {
-		if v.dec.bad[p] {
-			return true
-		}
-		if p == "" {
-			return false
-		}
-	}
+	return v.doc != nil && v.doc.Failed(path)
 }
 
 func (v *validator) errf(path, format string, args ...any) {
@@ -114,19 +90,17 @@ func (v *validator) errf(path, format string, args ...any) {
 // keyErrf reports at a map entry's key (a probe's name, a latency key).
 func (v *validator) keyErrf(path, format string, args ...any) {
 	p := v.at(path)
-	if v.dec != nil {
-		if kp, ok := v.dec.keyPos[path]; ok {
-			p = kp
-		}
+	if v.doc != nil {
+		p = v.doc.KeyAt(path)
 	}
 	v.report(p, path, format, args...)
 }
 
-func (v *validator) report(p position, path, format string, args ...any) {
+func (v *validator) report(p strictyaml.Pos, path, format string, args ...any) {
 	if v.failed(path) {
 		return
 	}
-	v.errs.add(FieldError{File: v.file, Line: p.Line, Column: p.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
+	v.errs.Add(FieldError{File: v.file, Line: p.Line, Column: p.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 var (

@@ -8,12 +8,13 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/internal/strictyaml"
 )
 
 // steps checks the method and returns the step names, for verify windows.
 func (v *validator) steps() map[string]bool {
 	names := map[string]bool{}
-	first := map[string]position{}
+	first := map[string]strictyaml.Pos{}
 	for i, s := range v.exp.Steps {
 		p := fmt.Sprintf("steps[%d]", i)
 		if s == nil {
@@ -127,7 +128,7 @@ var unknownJSONField = regexp.MustCompile(`unknown field "([^"]*)"`)
 // the JSON decoder says which one; otherwise at `with` itself. An unknown
 // parameter is reported at its key, a bad value at the value.
 func (v *validator) paramPath(with string, err error) (path string, atKey bool) {
-	if v.dec == nil {
+	if v.doc == nil {
 		return with, false
 	}
 	var field string
@@ -141,7 +142,7 @@ func (v *validator) paramPath(with string, err error) (path string, atKey bool) 
 		return with, false
 	}
 	fp := joinPath(with, field)
-	if _, ok := v.dec.pos[fp]; ok {
+	if v.doc.Written(fp) {
 		return fp, atKey
 	}
 	return with, false

@@ -1,52 +1,104 @@
-package experiments
+package strictyaml
 
 import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strings"
 	"sync"
 
 	"github.com/goccy/go-yaml/ast"
-
-	"github.com/faultline/faultline/internal/probes"
 )
 
 // nodeBudget caps how many nodes one file may expand to: aliases can
 // otherwise grow a small file exponentially ("billion laughs").
 const nodeBudget = 200000
 
-// decoder walks the YAML tree into the Go types by their yaml tags. Unlike
-// a stop-at-first-error decoder, it records every problem with its position
-// and keeps going, and it remembers where each field was written so that
-// semantic checks can point at it too.
+// Options adapts the decoder to one file format.
+type Options struct {
+	// What the file holds, for an empty file: "an experiment (version: 1, ...)".
+	What string
+	// Types decodes values of types that cannot say how themselves (a
+	// type of a leaf package, such as a duration); n is already stripped
+	// of anchors, aliases and standard tags.
+	Types map[reflect.Type]func(n Node, v reflect.Value)
+}
+
+// Unmarshaler is a type that decodes itself from its node, e.g. a value
+// written either as a string or as a mapping.
+type Unmarshaler interface {
+	UnmarshalYAMLNode(n Node)
+}
+
+// KeyTaker is a struct field tagged `yaml:",inline"` that takes the keys
+// its struct does not name, such as a probe kind written as a key of its
+// own (`http: {...}` beside `every: 1s`).
+type KeyTaker interface {
+	TakesKey(key string) bool
+	// KnownKeys are listed with the struct's fields when a key is unknown.
+	KnownKeys() []string
+	// TakeKey decodes the key's value; value.Path is the key's path.
+	TakeKey(key string, value Node)
+}
+
+// decoder walks the YAML tree into Go values by their yaml tags. Unlike a
+// stop-at-first-error decoder, it records every problem with its position
+// and keeps going, and it remembers in its Doc where each field was
+// written so that semantic checks can point at it too.
 type decoder struct {
-	file    string
-	errs    *ErrorList
-	pos     map[string]position // value position of every field path written
-	keyPos  map[string]position // key position of every map entry written
-	bad     map[string]bool     // paths whose value could not be decoded
-	order   map[string][]string // key order of decoded maps, by path
+	*Doc
+	opt     Options
 	anchors map[string]ast.Node
 	budget  int
 }
 
-func newDecoder(file string, errs *ErrorList) *decoder {
-	return &decoder{
-		file:    file,
-		errs:    errs,
-		pos:     map[string]position{},
-		keyPos:  map[string]position{},
-		bad:     map[string]bool{},
-		order:   map[string][]string{},
-		anchors: map[string]ast.Node{},
-		budget:  nodeBudget,
-	}
+// Node is a value being decoded, handed to an Unmarshaler, a KeyTaker or
+// an Options.Types function.
+type Node struct {
+	d    *decoder
+	n    ast.Node
+	Path string
 }
 
-func (d *decoder) errorAt(p position, path, format string, args ...any) {
-	d.errs.add(FieldError{File: d.file, Line: p.Line, Column: p.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
+// Scalar reads the node as a scalar; false for mappings and lists.
+func (n Node) Scalar() (Scalar, bool) { return scalarOf(n.n) }
+
+// Describe names the node's type for "want X, got Y" messages.
+func (n Node) Describe() string { return describe(n.n) }
+
+// Failf reports a value that could not be decoded; checks on its path and
+// below report nothing more.
+func (n Node) Failf(format string, args ...any) { n.d.fail(n.n, n.Path, format, args...) }
+
+// Errorf reports a problem at the node's path without marking it failed.
+func (n Node) Errorf(format string, args ...any) {
+	n.d.errorAt(n.d.At(n.Path), n.Path, format, args...)
+}
+
+// Decode decodes the node into v (a pointer) by its yaml tags.
+func (n Node) Decode(v any) {
+	n.d.deref(n.n, n.Path, func(x ast.Node) { n.d.decodeValue(x, reflect.ValueOf(v).Elem(), n.Path) })
+}
+
+// Map decodes the node as a mapping of plain values (string, int64,
+// uint64, float64, bool, nil, []any, map[string]any); a null gives nil.
+func (n Node) Map() (m map[string]any, ok bool) {
+	n.d.deref(n.n, n.Path, func(x ast.Node) {
+		if s, isScalar := scalarOf(x); x == nil || isScalar && s.Kind == "null" {
+			ok = true
+			return
+		}
+		n.d.decodeParams(x, reflect.ValueOf(&m).Elem(), n.Path)
+		ok = m != nil
+	})
+	return m, ok
+}
+
+// Order is the key order of the mapping decoded at the node's path plus sub.
+func (n Node) Order(sub string) []string { return n.d.order[JoinPath(n.Path, sub)] }
+
+func (d *decoder) errorAt(p Pos, path, format string, args ...any) {
+	d.Errs.Add(Error{File: d.File, Line: p.Line, Column: p.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 // fail reports a value that could not be decoded, and marks its path so
@@ -75,7 +127,7 @@ func (d *decoder) spend(n ast.Node, path string) bool {
 
 // deref strips anchors, aliases and standard tags, registering anchors
 // once their value is complete (so an alias can never refer to itself).
-// It returns nil when the node cannot be used (the error is reported).
+// use is not called when the node cannot be used (the error is reported).
 func (d *decoder) deref(n ast.Node, path string, use func(ast.Node)) {
 	if !d.spend(n, path) {
 		return
@@ -108,7 +160,7 @@ func (d *decoder) deref(n ast.Node, path string, use func(ast.Node)) {
 	}
 }
 
-var durationType = reflect.TypeOf(Duration(0))
+var unmarshalerType = reflect.TypeOf((*Unmarshaler)(nil)).Elem()
 
 // decode fills v from node n; path names the field in errors.
 func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
@@ -116,8 +168,12 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
 }
 
 func (d *decoder) decodeValue(n ast.Node, v reflect.Value, path string) {
-	if v.Type() == durationType {
-		d.decodeDuration(n, v, path)
+	if f, ok := d.opt.Types[v.Type()]; ok {
+		f(Node{d, n, path}, v)
+		return
+	}
+	if v.CanAddr() && reflect.PointerTo(v.Type()).Implements(unmarshalerType) {
+		v.Addr().Interface().(Unmarshaler).UnmarshalYAMLNode(Node{d, n, path})
 		return
 	}
 	switch v.Kind() {
@@ -138,70 +194,48 @@ func (d *decoder) decodeValue(n ast.Node, v reflect.Value, path string) {
 		d.decodeSlice(n, v, path)
 	case reflect.String:
 		s, ok := scalarOf(n)
-		if !ok || s.kind != "string" {
+		if !ok || s.Kind != "string" {
 			d.fail(n, path, "want a string, got %s%s", describe(n), quoteHint(s, ok))
 			return
 		}
-		v.SetString(s.text)
+		v.SetString(s.Text)
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		s, ok := scalarOf(n)
-		if !ok || s.kind != "int" {
+		if !ok || s.Kind != "int" {
 			d.fail(n, path, "want an integer, got %s", describe(n))
 			return
 		}
-		i, ok := asInt64(s.val)
+		i, ok := asInt64(s.Val)
 		if !ok || v.OverflowInt(i) {
-			d.fail(n, path, "integer %s out of range", s.text)
+			d.fail(n, path, "integer %s out of range", s.Text)
 			return
 		}
 		v.SetInt(i)
 	case reflect.Bool:
 		s, ok := scalarOf(n)
-		if !ok || s.kind != "bool" {
+		if !ok || s.Kind != "bool" {
 			d.fail(n, path, "want true or false, got %s", describe(n))
 			return
 		}
-		v.SetBool(s.val.(bool))
+		v.SetBool(s.Val.(bool))
 	default:
 		d.fail(n, path, "cannot decode into %s", v.Type())
 	}
 }
 
 // quoteHint suggests quoting a number or boolean meant as text.
-func quoteHint(s scalar, ok bool) string {
-	if ok && (s.kind == "int" || s.kind == "float" || s.kind == "bool") {
-		return fmt.Sprintf(" (write \"%s\" to mean text)", s.text)
+func quoteHint(s Scalar, ok bool) string {
+	if ok && (s.Kind == "int" || s.Kind == "float" || s.Kind == "bool") {
+		return fmt.Sprintf(" (write \"%s\" to mean text)", s.Text)
 	}
 	return ""
 }
 
-func (d *decoder) decodeDuration(n ast.Node, v reflect.Value, path string) {
-	s, ok := scalarOf(n)
-	if !ok {
-		d.fail(n, path, "want a duration such as 150ms or 2s, got %s", describe(n))
-		return
-	}
-	switch {
-	case s.kind == "string":
-		dur, err := ParseDuration(s.text)
-		if err != nil {
-			d.fail(n, path, "%v", err)
-			return
-		}
-		v.SetInt(int64(dur))
-	case s.kind == "int" && isZero(s.val):
-		v.SetInt(0)
-	default:
-		d.fail(n, path, "bad duration %s: want a number with a unit, e.g. 150ms, 2s, 1m", s.text)
-	}
-}
-
 // entry is one key/value pair of a mapping.
 type entry struct {
-	key      string
-	keyNode  ast.Node
-	value    ast.Node
-	keyValid bool
+	key     string
+	keyNode ast.Node
+	value   ast.Node
 }
 
 // entries lists a mapping's pairs, reporting merge keys and non-scalar keys.
@@ -221,7 +255,6 @@ func (d *decoder) entries(n ast.Node, path string) ([]entry, bool) {
 		if mv == nil || mv.Key == nil {
 			continue
 		}
-		e := entry{keyNode: mv.Key, value: mv.Value}
 		key, ok := d.keyText(mv.Key)
 		if !ok {
 			d.errorAt(posOf(mv.Key), path, "mapping keys must be plain strings")
@@ -231,8 +264,7 @@ func (d *decoder) entries(n ast.Node, path string) ([]entry, bool) {
 			d.errorAt(posOf(mv.Key), path, "merge keys (<<) are not supported: write the fields out")
 			continue
 		}
-		e.key, e.keyValid = key, true
-		out = append(out, e)
+		out = append(out, entry{key: key, keyNode: mv.Key, value: mv.Value})
 	}
 	return out, true
 }
@@ -250,37 +282,61 @@ func (d *decoder) keyText(k ast.Node) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return s.text, true
+	return s.Text, true
 }
 
-// fieldInfo maps yaml names to struct field indexes.
+// fieldInfo maps yaml names to struct fields; fields of a struct tagged
+// `yaml:",inline"` count as the outer struct's own.
 type fieldInfo struct {
-	index  map[string]int
+	index  map[string][]int
 	names  []string
-	inline int // index of an Inline field (a probe kind as a key of its own), or -1
+	takers [][]int // KeyTaker fields
 }
 
-var fieldCache sync.Map // reflect.Type → *fieldInfo
+var (
+	fieldCache   sync.Map // reflect.Type → *fieldInfo
+	keyTakerType = reflect.TypeOf((*KeyTaker)(nil)).Elem()
+)
 
 func yamlFields(t reflect.Type) *fieldInfo {
 	if fi, ok := fieldCache.Load(t); ok {
 		return fi.(*fieldInfo)
 	}
-	fi := &fieldInfo{index: map[string]int{}, inline: -1}
+	fi := &fieldInfo{index: map[string][]int{}}
+	fi.add(t, nil)
+	fieldCache.Store(t, fi)
+	return fi
+}
+
+func (fi *fieldInfo) add(t reflect.Type, prefix []int) {
 	for i := 0; i < t.NumField(); i++ {
-		if t.Field(i).Type == inlineType {
-			fi.inline = i
+		f := t.Field(i)
+		idx := append(append([]int(nil), prefix...), i)
+		_, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" && f.Type.Kind() == reflect.Struct {
+			// A struct of fields lends them; one with no fields of its
+			// own that takes keys (the methods may be promoted from
+			// deeper down, hence the order) is a taker.
+			sub := &fieldInfo{index: map[string][]int{}}
+			sub.add(f.Type, idx)
+			if len(sub.names) == 0 && len(sub.takers) == 0 && reflect.PointerTo(f.Type).Implements(keyTakerType) {
+				fi.takers = append(fi.takers, idx)
+				continue
+			}
+			for _, n := range sub.names {
+				fi.index[n] = sub.index[n]
+			}
+			fi.names = append(fi.names, sub.names...)
+			fi.takers = append(fi.takers, sub.takers...)
 			continue
 		}
-		name := yamlName(t.Field(i))
+		name := yamlName(f)
 		if name == "" {
 			continue
 		}
-		fi.index[name] = i
+		fi.index[name] = idx
 		fi.names = append(fi.names, name)
 	}
-	fieldCache.Store(t, fi)
-	return fi
 }
 
 // yamlName is a field's name in files, or "" when it is not part of the format.
@@ -302,9 +358,10 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) {
 		return
 	}
 	fi := yamlFields(v.Type())
-	seen := map[string]position{}
+	seen := map[string]Pos{}
+entries:
 	for _, e := range entries {
-		fp := joinPath(path, e.key)
+		fp := JoinPath(path, e.key)
 		kp := posOf(e.keyNode)
 		if first, dup := seen[e.key]; dup {
 			d.errorAt(kp, fp, "duplicate field (first set at line %d)", first.Line)
@@ -312,29 +369,30 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) {
 		}
 		seen[e.key] = kp
 		idx, ok := fi.index[e.key]
-		if !ok && fi.inline >= 0 && isProbeKind(e.key) {
-			d.keyPos[fp] = kp
-			d.pos[fp] = d.valuePos(e)
-			d.decodeInline(e, fp, v.Field(fi.inline).Addr().Interface().(*Inline), path)
-			continue
-		}
 		if !ok {
 			known := fi.names
-			if fi.inline >= 0 {
-				known = append(append([]string(nil), known...), probes.Names()...)
+			for _, ti := range fi.takers {
+				taker := v.FieldByIndex(ti).Addr().Interface().(KeyTaker)
+				if taker.TakesKey(e.key) {
+					d.keyPos[fp] = kp
+					d.pos[fp] = d.valuePos(e)
+					taker.TakeKey(e.key, Node{d, e.value, fp})
+					continue entries
+				}
+				known = append(append([]string(nil), known...), taker.KnownKeys()...)
 			}
 			d.errorAt(kp, fp, "unknown field %q (known: %s)", e.key, strings.Join(known, ", "))
 			continue
 		}
 		d.keyPos[fp] = kp
 		d.pos[fp] = d.valuePos(e)
-		d.decode(e.value, v.Field(idx), fp)
+		d.decode(e.value, v.FieldByIndex(idx), fp)
 	}
 }
 
 // valuePos is where a value starts, or its key when the value is null
 // (an empty value has no place of its own in the text).
-func (d *decoder) valuePos(e entry) position {
+func (d *decoder) valuePos(e entry) Pos {
 	if _, null := e.value.(*ast.NullNode); !null {
 		if p := posOf(e.value); p.Line > 0 {
 			return p
@@ -351,9 +409,9 @@ func (d *decoder) decodeMap(n ast.Node, v reflect.Value, path string) {
 	if v.IsNil() {
 		v.Set(reflect.MakeMapWithSize(v.Type(), len(entries)))
 	}
-	seen := map[string]position{}
+	seen := map[string]Pos{}
 	for _, e := range entries {
-		fp := joinPath(path, e.key)
+		fp := JoinPath(path, e.key)
 		kp := posOf(e.keyNode)
 		if first, dup := seen[e.key]; dup {
 			d.errorAt(kp, fp, "duplicate key %q (first at line %d)", e.key, first.Line)
@@ -384,16 +442,6 @@ func (d *decoder) decodeSlice(n ast.Node, v reflect.Value, path string) {
 	v.Set(out)
 }
 
-// sortedKeys lists a map's keys in order, for experiments built in code.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // asInt64 reads an integer the parser kept as int64 or uint64.
 func asInt64(v any) (int64, bool) {
 	switch i := v.(type) {
@@ -405,9 +453,4 @@ func asInt64(v any) (int64, bool) {
 		}
 	}
 	return 0, false
-}
-
-func isZero(v any) bool {
-	i, ok := asInt64(v)
-	return ok && i == 0
 }

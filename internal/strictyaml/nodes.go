@@ -1,4 +1,4 @@
-package experiments
+package strictyaml
 
 import (
 	"math"
@@ -7,14 +7,14 @@ import (
 	"github.com/goccy/go-yaml/ast"
 )
 
-// position is where a node starts in the file (1-based).
-type position struct{ Line, Column int }
+// Pos is where something starts in the file (1-based; 0: unknown).
+type Pos struct{ Line, Column int }
 
 // posOf finds where a node starts. A block mapping is reported at its first
 // key, not at the first ':' the parser keeps as its token.
-func posOf(n ast.Node) position {
+func posOf(n ast.Node) Pos {
 	if n == nil {
-		return position{}
+		return Pos{}
 	}
 	switch t := n.(type) {
 	case *ast.MappingNode:
@@ -32,50 +32,50 @@ func posOf(n ast.Node) position {
 	}
 	tk := n.GetToken()
 	if tk == nil || tk.Position == nil {
-		return position{}
+		return Pos{}
 	}
-	return position{tk.Position.Line, tk.Position.Column}
+	return Pos{tk.Position.Line, tk.Position.Column}
 }
 
-// scalar is a YAML scalar reduced to what the decoder needs.
-type scalar struct {
-	kind string // "string", "int", "float", "bool", "null"
-	text string // the value as written
-	val  any    // string, int64, uint64, float64, bool or nil
+// Scalar is a YAML scalar reduced to what a decoder needs.
+type Scalar struct {
+	Kind string // "string", "int", "float", "bool", "null"
+	Text string // the value as written
+	Val  any    // string, int64, uint64, float64, bool or nil
 }
 
 // scalarOf reads a scalar node; a `!!str` tag turns any scalar into a string.
-func scalarOf(n ast.Node) (scalar, bool) {
+func scalarOf(n ast.Node) (Scalar, bool) {
 	switch t := n.(type) {
 	case *ast.StringNode:
-		return scalar{"string", t.Value, t.Value}, true
+		return Scalar{"string", t.Value, t.Value}, true
 	case *ast.LiteralNode:
 		if t.Value == nil {
-			return scalar{"string", "", ""}, true
+			return Scalar{"string", "", ""}, true
 		}
-		return scalar{"string", t.Value.Value, t.Value.Value}, true
+		return Scalar{"string", t.Value.Value, t.Value.Value}, true
 	case *ast.IntegerNode:
-		return scalar{"int", tokenText(n), t.Value}, true
+		return Scalar{"int", tokenText(n), t.Value}, true
 	case *ast.FloatNode:
-		return scalar{"float", tokenText(n), t.Value}, true
+		return Scalar{"float", tokenText(n), t.Value}, true
 	case *ast.InfinityNode:
-		return scalar{"float", tokenText(n), t.Value}, true
+		return Scalar{"float", tokenText(n), t.Value}, true
 	case *ast.NanNode:
-		return scalar{"float", tokenText(n), math.NaN()}, true
+		return Scalar{"float", tokenText(n), math.NaN()}, true
 	case *ast.BoolNode:
-		return scalar{"bool", tokenText(n), t.Value}, true
+		return Scalar{"bool", tokenText(n), t.Value}, true
 	case *ast.NullNode:
-		return scalar{"null", tokenText(n), nil}, true
+		return Scalar{"null", tokenText(n), nil}, true
 	case *ast.TagNode:
 		if tagName(t) == "!!str" {
-			if s, ok := scalarOf(t.Value); ok && s.kind != "string" {
-				return scalar{"string", s.text, s.text}, true
+			if s, ok := scalarOf(t.Value); ok && s.Kind != "string" {
+				return Scalar{"string", s.Text, s.Text}, true
 			} else if ok {
 				return s, true
 			}
 		}
 	}
-	return scalar{}, false
+	return Scalar{}, false
 }
 
 func tokenText(n ast.Node) string {
@@ -133,8 +133,8 @@ func describe(n ast.Node) string {
 	return "a " + strings.ToLower(n.Type().String())
 }
 
-func describeScalar(s scalar) string {
-	switch s.kind {
+func describeScalar(s Scalar) string {
+	switch s.Kind {
 	case "string":
 		return "a string"
 	case "int":
@@ -147,10 +147,18 @@ func describeScalar(s scalar) string {
 	return "null"
 }
 
-// joinPath builds field paths such as "steps[1].with.period".
-func joinPath(parent, key string) string {
+// JoinPath builds field paths such as "steps[1].with.period".
+func JoinPath(parent, key string) string {
 	if parent == "" {
 		return key
 	}
 	return parent + "." + key
+}
+
+// Int is the scalar as an integer, when it is one that fits an int64.
+func (s Scalar) Int() (int64, bool) {
+	if s.Kind != "int" {
+		return 0, false
+	}
+	return asInt64(s.Val)
 }

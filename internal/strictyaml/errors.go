@@ -1,4 +1,9 @@
-package experiments
+// Package strictyaml decodes the project's YAML files (experiments, game
+// days, lab topologies) strictly: unknown fields, duplicate keys and wrong
+// types are errors, every error names file:line:column and the field's
+// path, and one pass reports them all. It also keeps where every field was
+// written, so that the loaders' own checks can point at it too.
+package strictyaml
 
 import (
 	"fmt"
@@ -6,9 +11,9 @@ import (
 	"strings"
 )
 
-// FieldError is one problem found in an experiment file. Line and Column
-// are 1-based; 0 means the position is unknown (an experiment built in code).
-type FieldError struct {
+// Error is one problem found in a file. Line and Column are 1-based; 0
+// means the position is unknown (a value built in code).
+type Error struct {
 	File   string
 	Line   int
 	Column int
@@ -18,7 +23,7 @@ type FieldError struct {
 	Msg   string
 }
 
-func (e FieldError) Error() string {
+func (e Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
 		b.WriteString(e.File)
@@ -40,7 +45,7 @@ func (e FieldError) Error() string {
 
 // ErrorList is every problem found in one file, reported at once.
 type ErrorList struct {
-	Errors []FieldError
+	Errors []Error
 }
 
 // Error prints one "file:line:col: field: msg" per line, sorted by position.
@@ -64,10 +69,11 @@ func (l *ErrorList) Sort() {
 	})
 }
 
-func (l *ErrorList) add(e FieldError) { l.Errors = append(l.Errors, e) }
+// Add appends one error.
+func (l *ErrorList) Add(e Error) { l.Errors = append(l.Errors, e) }
 
-// err returns the list as an error, or nil when it is empty.
-func (l *ErrorList) err() error {
+// Err returns the list as an error, or nil when it is empty.
+func (l *ErrorList) Err() error {
 	if len(l.Errors) == 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package experiments
+package strictyaml
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 // decodeParams converts a `with` mapping into plain values that encode to
 // JSON for the kind's constructor; a null or absent `with` is empty.
 func (d *decoder) decodeParams(n ast.Node, v reflect.Value, path string) {
-	if s, ok := scalarOf(n); ok && s.kind == "null" {
+	if s, ok := scalarOf(n); ok && s.Kind == "null" {
 		return
 	}
 	val, ok := d.plain(n, path)
@@ -53,10 +53,10 @@ func (d *decoder) plainValue(n ast.Node, path string) (any, bool) {
 			return nil, false
 		}
 		out := make(map[string]any, len(entries))
-		seen := map[string]position{}
+		seen := map[string]Pos{}
 		good := true
 		for _, e := range entries {
-			fp := joinPath(path, e.key)
+			fp := JoinPath(path, e.key)
 			kp := posOf(e.keyNode)
 			if first, dup := seen[e.key]; dup {
 				d.errorAt(kp, fp, "duplicate key %q (first at line %d)", e.key, first.Line)
@@ -79,9 +79,9 @@ func (d *decoder) plainValue(n ast.Node, path string) (any, bool) {
 		d.fail(n, path, "unsupported value: %s", describe(n))
 		return nil, false
 	}
-	if f, isFloat := s.val.(float64); isFloat && (math.IsInf(f, 0) || math.IsNaN(f)) {
-		d.fail(n, path, "%s cannot be passed on: want a finite number", s.text)
+	if f, isFloat := s.Val.(float64); isFloat && (math.IsInf(f, 0) || math.IsNaN(f)) {
+		d.fail(n, path, "%s cannot be passed on: want a finite number", s.Text)
 		return nil, false
 	}
-	return s.val, true
+	return s.Val, true
 }
