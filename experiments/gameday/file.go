@@ -4,6 +4,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/strictyaml"
 )
 
 // File is a game-day file, version 1.
@@ -30,22 +31,25 @@ type Entry struct {
 	Overrides yaml.MapSlice
 }
 
-// UnmarshalYAML accepts "path" or {path: ..., overrides: {...}}.
-func (e *Entry) UnmarshalYAML(unmarshal func(any) error) error {
-	var s string
-	if err := unmarshal(&s); err == nil {
-		e.Path = s
-		return nil
+// UnmarshalYAMLNode accepts "path" or {path: ..., overrides: {...}}.
+func (e *Entry) UnmarshalYAMLNode(n strictyaml.Node) {
+	if s, ok := n.Scalar(); ok {
+		if s.Kind != "string" {
+			n.Failf("want a path or {path, overrides}, got %s", n.Describe())
+			return
+		}
+		e.Path = s.Text
+		return
 	}
 	var m struct {
-		Path      string        `yaml:"path"`
-		Overrides yaml.MapSlice `yaml:"overrides,omitempty"`
+		Path      string         `yaml:"path"`
+		Overrides map[string]any `yaml:"overrides,omitempty"`
 	}
-	if err := unmarshal(&m); err != nil {
-		return err
+	n.Decode(&m)
+	e.Path = m.Path
+	if len(m.Overrides) > 0 {
+		e.Overrides, _ = asMapSlice(m.Overrides)
 	}
-	e.Path, e.Overrides = m.Path, m.Overrides
-	return nil
 }
 
 // WindowSpec is when experiments may start.
@@ -63,9 +67,6 @@ type Require struct {
 	experiments.Probe `yaml:",inline"`
 	For               experiments.Duration `yaml:"for"`
 	Within            experiments.Duration `yaml:"within,omitempty"`
-	// unknown lists keys that are neither a field nor a probe kind
-	// (requires.go decodes the probe kind, which is a key of its own).
-	unknown []string
 }
 
 // Notify says where to report each game day.

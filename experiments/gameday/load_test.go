@@ -1,11 +1,13 @@
 package gameday_test
 
 import (
+	"errors"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/experiments/gameday"
 	"github.com/faultline/faultline/internal/nettest"
 
@@ -102,6 +104,37 @@ notify: {webhook: "ftp://example"}
 		Expect(err).To(MatchError(ContainSubstring(dir + "/r.yaml:5:60: requires[0].color: unknown field \"color\"")))
 		_, err = gameday.Load(dir + "/e.yaml")
 		Expect(err).To(MatchError(ContainSubstring("requires[0]: want exactly one probe kind")))
+	})
+})
+
+var _ = Describe("loading a game-day file with several kinds of mistakes", func() {
+	It("reports decoding and semantic problems together, each once, at file:line:column with the field", func() {
+		dir := writeFiles(GinkgoT().TempDir(), map[string]string{
+			"a.yaml": offline("a"),
+			"gd.yaml": `version: 1
+name: Bad_Name
+name: again
+experiments: [a.yaml, 7, missing.yaml]
+stopOnFailure: sometimes
+cooldown: 5
+window: {dayz: [mon]}
+requires:
+  - {name: db, on: hv-a, tcp: {address: "198.18.200.2:80"}, for: 1s}
+`})
+		f := dir + "/gd.yaml"
+		_, err := gameday.Load(f)
+		var list *experiments.ErrorList
+		Expect(errors.As(err, &list)).To(BeTrue(), "%T: %v", err, err)
+		msg := err.Error()
+		Expect(msg).To(ContainSubstring(f + ":2:7: name: name \"Bad_Name\""))
+		Expect(msg).To(ContainSubstring(f + ":3:1: name: duplicate field (first set at line 2)"))
+		Expect(msg).To(ContainSubstring(f + ":4:23: experiments[1]: want a path or {path, overrides}, got an integer"))
+		Expect(msg).To(ContainSubstring(f + ":4:26: experiments[2]: \"missing.yaml\" matches no file"))
+		Expect(msg).To(ContainSubstring(f + ":5:16: stopOnFailure: want true or false, got a string"))
+		Expect(msg).To(ContainSubstring(f + ":6:11: cooldown: bad duration 5: want a number with a unit"))
+		Expect(msg).To(ContainSubstring(f + ":7:10: window.dayz: unknown field \"dayz\""))
+		Expect(msg).To(ContainSubstring(f + ":9:16: requires[0].on: unknown field \"on\""))
+		Expect(list.Errors).To(HaveLen(8), msg)
 	})
 })
 

@@ -9,6 +9,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/strictyaml"
 )
 
 // overridable are the top-level experiment fields an entry may override.
@@ -17,8 +18,10 @@ var overridable = map[string]bool{
 	"steps": true, "observe": true, "verify": true, "abortWhen": true, "safety": true,
 }
 
-func checkOverrideKeys(pos *positions, field string, o yaml.MapSlice) []experiments.FieldError {
-	var errs []experiments.FieldError
+// checkOverrideKeys reports each key an entry may not override; false
+// when there was one.
+func checkOverrideKeys(doc *strictyaml.Doc, field string, o yaml.MapSlice) bool {
+	ok := true
 	for _, it := range o {
 		k := fmt.Sprint(it.Key)
 		if !overridable[k] {
@@ -27,10 +30,11 @@ func checkOverrideKeys(pos *positions, field string, o yaml.MapSlice) []experime
 				keys = append(keys, n)
 			}
 			sort.Strings(keys)
-			errs = append(errs, pos.errorf(field+".overrides."+k, "cannot override %q (want one of %s)", k, strings.Join(keys, ", ")))
+			doc.Errorf(field+".overrides."+k, "cannot override %q (want one of %s)", k, strings.Join(keys, ", "))
+			ok = false
 		}
 	}
-	return errs
+	return ok
 }
 
 // loadWithOverrides loads an experiment file and, when there are

@@ -3,11 +3,9 @@ package gameday
 import (
 	"context"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
-	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/internal/probes"
 )
 
@@ -107,71 +105,4 @@ func within(r *Require) time.Duration {
 		return r.Within.D()
 	}
 	return r.For.D() + requiresGrace
-}
-
-// UnmarshalYAML decodes a requires entry: name, for, within, and the probe
-// (every, netns and one probe kind as a key of its own, as in experiments).
-// Unknown keys are kept for Load, which reports them at their position.
-func (r *Require) UnmarshalYAML(unmarshal func(any) error) error {
-	var m map[string]any
-	if err := unmarshal(&m); err != nil {
-		return err
-	}
-	*r = Require{}
-	dur := func(key string, v any) (experiments.Duration, error) {
-		s, ok := v.(string)
-		if !ok {
-			if n, isNum := v.(uint64); isNum && n == 0 {
-				return 0, nil
-			}
-			return 0, fmt.Errorf("%s: want a duration such as 2s, got %v", key, v)
-		}
-		return experiments.ParseDuration(s)
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var err error
-	for _, k := range keys {
-		v := m[k]
-		switch k {
-		case "name":
-			s, ok := v.(string)
-			if !ok {
-				return fmt.Errorf("name: want a string, got %v", v)
-			}
-			r.Name = s
-		case "for":
-			r.For, err = dur(k, v)
-		case "within":
-			r.Within, err = dur(k, v)
-		case "every":
-			r.Every, err = dur(k, v)
-		case "netns":
-			s, ok := v.(string)
-			if !ok {
-				return fmt.Errorf("netns: want a string, got %v", v)
-			}
-			r.Netns = s
-		default:
-			if _, isKind := probes.Lookup(k); !isKind {
-				r.unknown = append(r.unknown, k)
-				continue
-			}
-			with, ok := v.(map[string]any)
-			if !ok {
-				return fmt.Errorf("%s: want a mapping of parameters, got %v", k, v)
-			}
-			if r.Kind != "" {
-				return fmt.Errorf("set only one probe kind, got %s and %s", r.Kind, k)
-			}
-			r.Kind, r.With = k, with
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/faultline/faultline/experiments"
+	"github.com/faultline/faultline/internal/strictyaml"
 )
 
 // Window is when experiments may start: on the listed weekdays, between
@@ -24,9 +24,8 @@ type Window struct {
 var weekdays = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
 	"wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
 
-func parseWindow(pos *positions, ws *WindowSpec) (*Window, []experiments.FieldError) {
+func parseWindow(doc *strictyaml.Doc, ws *WindowSpec) *Window {
 	w := &Window{From: 0, To: 24 * time.Hour, Loc: time.Local}
-	var errs []experiments.FieldError
 	if len(ws.Days) == 0 {
 		for i := range w.Days {
 			w.Days[i] = true
@@ -35,7 +34,7 @@ func parseWindow(pos *positions, ws *WindowSpec) (*Window, []experiments.FieldEr
 	for i, d := range ws.Days {
 		wd, ok := weekdays[strings.ToLower(strings.TrimSpace(d))]
 		if !ok {
-			errs = append(errs, pos.errorf(fmt.Sprintf("window.days[%d]", i), "unknown day %q (want mon, tue, wed, thu, fri, sat or sun)", d))
+			doc.Errorf(fmt.Sprintf("window.days[%d]", i), "unknown day %q (want mon, tue, wed, thu, fri, sat or sun)", d)
 			continue
 		}
 		w.Days[wd] = true
@@ -43,14 +42,14 @@ func parseWindow(pos *positions, ws *WindowSpec) (*Window, []experiments.FieldEr
 	if ws.Hours != "" {
 		from, to, err := parseHours(ws.Hours)
 		if err != nil {
-			errs = append(errs, pos.errorf("window.hours", "%v", err))
+			doc.Errorf("window.hours", "%v", err)
 		}
 		w.From, w.To = from, to
 	}
 	if ws.Timezone != "" {
 		loc, err := time.LoadLocation(ws.Timezone)
 		if err != nil {
-			errs = append(errs, pos.errorf("window.timezone", "unknown time zone %q (want an IANA name such as Europe/Berlin)", ws.Timezone))
+			doc.Errorf("window.timezone", "unknown time zone %q (want an IANA name such as Europe/Berlin)", ws.Timezone)
 		} else {
 			w.Loc = loc
 		}
@@ -64,7 +63,7 @@ func parseWindow(pos *positions, ws *WindowSpec) (*Window, []experiments.FieldEr
 		hours = "00:00-24:00"
 	}
 	w.Text = fmt.Sprintf("%s %s %s", days, hours, w.Loc)
-	return w, errs
+	return w
 }
 
 // parseHours reads "HH:MM-HH:MM" (24:00 allowed as an end); the end must

@@ -2,7 +2,6 @@ package lab
 
 import (
 	_ "embed"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -11,9 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+	"github.com/faultline/faultline/internal/strictyaml"
 )
 
 // Topology is a lab description, version 1. Every node, switch and
@@ -108,65 +105,30 @@ func LoadTopology(path string) (*Topology, error) {
 	return ParseTopology(path, b)
 }
 
-// ParseTopology decodes strictly (unknown fields and wrong types are
-// errors) and validates; every error names file:line:column, all at once.
+// ParseTopology decodes strictly (unknown fields, duplicate keys and
+// wrong types are errors) and validates; an invalid file is a
+// *strictyaml.ErrorList naming file:line:column and field of every
+// problem, all at once.
 func ParseTopology(file string, b []byte) (*Topology, error) {
 	var t Topology
-	if err := yaml.UnmarshalWithOptions(b, &t, yaml.Strict()); err != nil {
-		return nil, &TopologyError{Problems: []string{decodeProblem(file, err)}}
+	doc, ok := strictyaml.Decode(file, b, &t, strictyaml.Options{What: "a lab topology (version: 1, name, subnet, ...)"})
+	if !ok {
+		return nil, doc.Errs.Err()
 	}
-	f, err := parser.ParseBytes(b, 0)
-	if err != nil {
-		return nil, &TopologyError{Problems: []string{decodeProblem(file, err)}}
-	}
-	v := &validator{file: file, ast: f}
+	v := &validator{doc: doc}
 	v.check(&t)
-	if len(v.problems) > 0 {
-		return nil, &TopologyError{Problems: v.problems}
+	if err := doc.Errs.Err(); err != nil {
+		return nil, err
 	}
 	t.File = file
 	return &t, nil
 }
 
-// TopologyError lists every problem of a topology file.
-type TopologyError struct{ Problems []string }
+type validator struct{ doc *strictyaml.Doc }
 
-func (e *TopologyError) Error() string { return strings.Join(e.Problems, "\n") }
-
-var errPos = regexp.MustCompile(`^\[(\d+):(\d+)\]\s*`)
-
-func decodeProblem(file string, err error) string {
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		if tok := ye.GetToken(); tok != nil && tok.Position != nil {
-			msg := errPos.ReplaceAllString(ye.GetMessage(), "")
-			return fmt.Sprintf("%s:%d:%d: %s", file, tok.Position.Line, tok.Position.Column, msg)
-		}
-	}
-	msg := strings.SplitN(yaml.FormatError(err, false, false), "\n", 2)[0]
-	if m := errPos.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s:%s:%s: %s", file, m[1], m[2], errPos.ReplaceAllString(msg, ""))
-	}
-	return fmt.Sprintf("%s: %s", file, msg)
-}
-
-type validator struct {
-	file     string
-	ast      *ast.File
-	problems []string
-}
-
-// at reports a problem at the YAML node of path (e.g. "$.vms[0].memory").
+// at reports a problem at the field of path (e.g. "vms[0].memory").
 func (v *validator) at(path, format string, args ...any) {
-	line, col := 0, 0
-	if p, err := yaml.PathString(path); err == nil {
-		if n, err := p.FilterFile(v.ast); err == nil && n != nil {
-			if pos := n.GetToken().Position; pos != nil {
-				line, col = pos.Line, pos.Column
-			}
-		}
-	}
-	v.problems = append(v.problems, fmt.Sprintf("%s:%d:%d: %s", v.file, line, col, fmt.Sprintf(format, args...)))
+	v.doc.Errorf(path, format, args...)
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,10}$`)
@@ -176,21 +138,21 @@ var LabPrefix = netip.MustParsePrefix("198.18.0.0/15")
 
 func (v *validator) check(t *Topology) {
 	if t.Version != 1 {
-		v.at("$.version", "version must be 1, not %d", t.Version)
+		v.at("version", "version must be 1, not %d", t.Version)
 	}
 	if !nameRE.MatchString(t.Name) {
-		v.at("$.name", "name %q must match %s", t.Name, nameRE)
+		v.at("name", "name %q must match %s", t.Name, nameRE)
 	}
 	subnet, err := netip.ParsePrefix(t.Subnet)
 	if err != nil || !LabPrefix.Contains(subnet.Addr()) || subnet.Bits() < LabPrefix.Bits() {
-		v.at("$.subnet", "subnet %q must be a prefix inside %s", t.Subnet, LabPrefix)
+		v.at("subnet", "subnet %q must be a prefix inside %s", t.Subnet, LabPrefix)
 	}
 	for k, s := range map[string]string{"forwardDelay": t.STP.ForwardDelay, "helloTime": t.STP.HelloTime, "maxAge": t.STP.MaxAge} {
 		if s == "" {
 			continue
 		}
 		if d, err := time.ParseDuration(s); err != nil || d <= 0 {
-			v.at("$.stp."+k, "bad duration %q", s)
+			v.at("stp."+k, "bad duration %q", s)
 		}
 	}
 	names := map[string]string{} // name -> kind
@@ -222,15 +184,15 @@ func (v *validator) check(t *Topology) {
 		addrs[p.Addr()] = true
 	}
 	for i, s := range t.Switches {
-		claim(fmt.Sprintf("$.switches[%d].name", i), s.Name, "switch")
+		claim(fmt.Sprintf("switches[%d].name", i), s.Name, "switch")
 		if s.Priority < 0 || s.Priority > 65535 {
-			v.at(fmt.Sprintf("$.switches[%d].priority", i), "priority %d must be 0..65535", s.Priority)
+			v.at(fmt.Sprintf("switches[%d].priority", i), "priority %d must be 0..65535", s.Priority)
 		}
 	}
 	isSwitch := func(n string) bool { return names[n] == "switch" }
 	for i, tr := range t.Trunks {
 		if len(tr) != 2 || tr[0] == tr[1] || !isSwitch(tr[0]) || !isSwitch(tr[1]) {
-			v.at(fmt.Sprintf("$.trunks[%d]", i), "a trunk joins two different switches, got %v", tr)
+			v.at(fmt.Sprintf("trunks[%d]", i), "a trunk joins two different switches, got %v", tr)
 		}
 	}
 	uplinks := func(path string, ups []string) {
@@ -249,7 +211,7 @@ func (v *validator) check(t *Topology) {
 		}
 	}
 	for i, n := range t.Nodes {
-		p := fmt.Sprintf("$.nodes[%d]", i)
+		p := fmt.Sprintf("nodes[%d]", i)
 		claim(p+".name", n.Name, "node")
 		address(p+".address", n.Address)
 		uplinks(p+".uplinks", n.Uplinks)
@@ -263,14 +225,14 @@ func (v *validator) check(t *Topology) {
 		}
 	}
 	for i, h := range t.Hypervisors {
-		p := fmt.Sprintf("$.hypervisors[%d]", i)
+		p := fmt.Sprintf("hypervisors[%d]", i)
 		claim(p+".name", h.Name, "hypervisor")
 		address(p+".address", h.Address)
 		uplinks(p+".uplinks", h.Uplinks)
 	}
 	vmNames := map[string]bool{}
 	for i, m := range t.VMs {
-		p := fmt.Sprintf("$.vms[%d]", i)
+		p := fmt.Sprintf("vms[%d]", i)
 		if !nameRE.MatchString(m.Name) || vmNames[m.Name] {
 			v.at(p+".name", "VM name %q must be unique and match %s", m.Name, nameRE)
 		}

@@ -1,11 +1,13 @@
 package lab_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/faultline/faultline/internal/lab"
+	"github.com/faultline/faultline/internal/strictyaml"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -49,17 +51,34 @@ var _ = Describe("topology", func() {
 		Expect(t.VMs[0].Mirror).To(Equal([]string{"st1", "st2"}))
 	})
 
-	It("names file:line:column of an unknown field", func() {
+	It("names file:line:column and field of an unknown field", func() {
 		src := strings.Replace(goodTopology, "  - {name: s1, priority: 4096}", "  - {name: s1, priority: 4096, colour: red}", 1)
 		_, err := lab.ParseTopology("t.yaml", []byte(src))
-		Expect(err).To(MatchError(ContainSubstring("t.yaml:5:")))
-		Expect(err.Error()).To(ContainSubstring("colour"))
+		Expect(err).To(MatchError(ContainSubstring(`t.yaml:5:32: switches[0].colour: unknown field "colour"`)))
 	})
 
-	It("names file:line:column of a wrong type", func() {
+	It("names file:line:column and field of a wrong type", func() {
 		src := strings.Replace(goodTopology, "version: 1", "version: one", 1)
 		_, err := lab.ParseTopology("t.yaml", []byte(src))
-		Expect(err).To(MatchError(ContainSubstring("t.yaml:1:")))
+		Expect(err).To(MatchError(ContainSubstring("t.yaml:1:10: version: want an integer, got a string")))
+	})
+
+	It("reports decoding and semantic problems together, each once", func() {
+		src := strings.Replace(goodTopology, "version: 1", "version: one", 1)
+		src = strings.Replace(src, "  - {name: s1, priority: 4096}", "  - {name: s1, priority: 4096, colour: red}", 1)
+		src = strings.Replace(src, "name: tiny\n", "name: tiny\nname: tiny2\n", 1)
+		src = strings.Replace(src, "memory: 128MiB", "memory: [128MiB]", 1)
+		src = strings.Replace(src, "address: 198.18.20.1/24", "address: 10.0.0.1/24", 1)
+		_, err := lab.ParseTopology("t.yaml", []byte(src))
+		var list *strictyaml.ErrorList
+		Expect(errors.As(err, &list)).To(BeTrue(), "%T", err)
+		msg := err.Error()
+		Expect(msg).To(ContainSubstring("t.yaml:1:10: version: want an integer"))
+		Expect(msg).To(ContainSubstring(`t.yaml:3:1: name: duplicate field (first set at line 2)`))
+		Expect(msg).To(ContainSubstring(`t.yaml:6:32: switches[0].colour: unknown field "colour"`))
+		Expect(msg).To(ContainSubstring(`t.yaml:8:25: nodes[0].address: address 10.0.0.1/24 is outside the subnet`))
+		Expect(msg).To(ContainSubstring(`t.yaml:14:66: vms[0].memory: want a string, got a list`))
+		Expect(strings.Count(msg, "\n")).To(Equal(4), "one error per mistake (no 'version must be 1' after the bad version):\n%s", msg)
 	})
 
 	It("reports every semantic problem at once, each at its line:column", func() {
@@ -70,13 +89,13 @@ var _ = Describe("topology", func() {
 		src = strings.Replace(src, "hypervisor: h1", "hypervisor: h7", 1)                                       // unknown hypervisor
 		_, err := lab.ParseTopology("t.yaml", []byte(src))
 		Expect(err).To(HaveOccurred())
-		var te *lab.TopologyError
-		Expect(err).To(BeAssignableToTypeOf(te))
+		var list *strictyaml.ErrorList
+		Expect(errors.As(err, &list)).To(BeTrue(), "%T", err)
 		msg := err.Error()
-		Expect(msg).To(ContainSubstring("t.yaml:7:25: address 10.0.0.1/24 is outside the subnet"))
-		Expect(msg).To(ContainSubstring(`t.yaml:8:52: uplink "s9" is not a switch`))
-		Expect(msg).To(ContainSubstring(`t.yaml:13:28: "h7" is not a hypervisor`))
-		Expect(msg).To(ContainSubstring(`t.yaml:13:66: bad size "lots"`))
+		Expect(msg).To(ContainSubstring("t.yaml:7:25: nodes[0].address: address 10.0.0.1/24 is outside the subnet"))
+		Expect(msg).To(ContainSubstring(`t.yaml:8:52: nodes[1].uplinks[0]: uplink "s9" is not a switch`))
+		Expect(msg).To(ContainSubstring(`t.yaml:13:28: vms[0].hypervisor: "h7" is not a hypervisor`))
+		Expect(msg).To(ContainSubstring(`t.yaml:13:66: vms[0].memory: bad size "lots"`))
 		Expect(strings.Count(msg, "\n")).To(Equal(3))
 	})
 
