@@ -10,8 +10,9 @@ import (
 )
 
 // A probe kind is a key of its own beside the fixed fields (`http: {...}`,
-// `every: 1s`), so the structs that hold one (Probe, AbortWhen) decode and
-// encode that key by hand; every other field goes by its tags.
+// `every: 1s`): Inline takes that key when decoding YAML (a
+// strictyaml.KeyTaker), and the structs that hold one (Probe, AbortWhen)
+// encode and decode it in JSON by hand; every other field goes by its tags.
 
 // TakesKey: a key naming a registered probe kind is the probe's kind.
 func (in *Inline) TakesKey(key string) bool { return isProbeKind(key) }
@@ -134,7 +135,7 @@ func unmarshalInline(b []byte, v any) (Inline, error) {
 }
 
 // addAbortProbes turns each abortWhen condition written as a probe kind
-// into a probe of its own, AbortProbeName(i), so that the sampler runs it,
+// into a probe of its own, abortProbeName(i), so that the sampler runs it,
 // the journal keeps its samples and reports replay it like any other.
 // It is idempotent.
 func (e *Experiment) addAbortProbes() {
@@ -143,7 +144,7 @@ func (e *Experiment) addAbortProbes() {
 		if a.Kind == "" {
 			continue
 		}
-		name := AbortProbeName(i)
+		name := abortProbeName(i)
 		a.Probe = name
 		if _, ok := e.Probes[name]; ok {
 			continue

@@ -34,7 +34,7 @@ func Kinds() []KindInfo {
 	var out, actions []KindInfo
 	for _, n := range faults.Names() {
 		k, _ := faults.Lookup(n)
-		ki := KindInfo{Name: n, Class: "fault", Doc: k.Doc, Params: ParamsOf(k.Params)}
+		ki := KindInfo{Name: n, Class: "fault", Doc: k.Doc, Params: paramsOf(k.Params)}
 		if k.NewAction != nil {
 			ki.Class = "action"
 			actions = append(actions, ki)
@@ -45,14 +45,14 @@ func Kinds() []KindInfo {
 	out = append(out, actions...)
 	for _, n := range probes.Names() {
 		k, _ := probes.Lookup(n)
-		out = append(out, KindInfo{Name: n, Class: "probe", Doc: k.Doc, Params: ParamsOf(k.Params)})
+		out = append(out, KindInfo{Name: n, Class: "probe", Doc: k.Doc, Params: paramsOf(k.Params)})
 	}
 	return out
 }
 
-// ParamsOf lists the parameters of a `with` struct (a zero value), sorted
+// paramsOf lists the parameters of a `with` struct (a zero value), sorted
 // with the required ones first; nil for a kind that declares none.
-func ParamsOf(params any) []Param {
+func paramsOf(params any) []Param {
 	if params == nil {
 		return nil
 	}

@@ -21,8 +21,7 @@ var schemaBase []byte
 
 // Schema returns the JSON Schema (draft 2020-12) of the format, version 1,
 // generated from the registries of this build: probe kinds and their
-// parameters, fault and action kinds and, for kinds that declare their
-// parameter struct, their `with`. Parse checks more (references between
+// parameters, fault and action kinds and their `with`. Parse checks more (references between
 // probes and steps, values the kinds reject).
 func Schema() []byte {
 	var root map[string]any
@@ -84,6 +83,7 @@ func addStepKinds(defs map[string]any) {
 		}
 		with := paramsSchema(k.Params)
 		with["type"] = []any{"object", "null"}
+		with["description"] = k.Doc
 		conds = append(conds, map[string]any{
 			"if":   map[string]any{"required": []any{field}, "properties": map[string]any{field: map[string]any{"const": name}}},
 			"then": map[string]any{"properties": map[string]any{"with": with}},
@@ -122,7 +122,7 @@ func typeSchema(t reflect.Type) map[string]any {
 		return map[string]any{"$ref": "#/$defs/duration"}
 	}
 	if reflect.PointerTo(t).Implements(schemaIface) {
-		return reflect.New(t).Interface().(Schemaer).JSONSchema()
+		return reflect.New(t).Interface().(schemaer).JSONSchema()
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -182,11 +182,11 @@ func structProps(t reflect.Type, props map[string]any, required *[]any) {
 	}
 }
 
-// Schemaer is a parameter type that decodes itself (a name or a list, a
+// schemaer is a parameter type that decodes itself (a name or a list, a
 // signal name or number) and so describes its own schema.
-type Schemaer interface{ JSONSchema() map[string]any }
+type schemaer interface{ JSONSchema() map[string]any }
 
-var schemaIface = reflect.TypeOf((*Schemaer)(nil)).Elem()
+var schemaIface = reflect.TypeOf((*schemaer)(nil)).Elem()
 
 func fieldTags(s map[string]any, tag reflect.StructTag) {
 	if d := tag.Get("default"); d != "" {

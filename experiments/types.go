@@ -1,6 +1,7 @@
 // Package experiments holds the experiment format, version 1: its types,
-// a strict loader that reports every error with file:line:column, semantic
-// validation and the JSON Schema. It knows fault kinds only by name, through
+// its loader (strict decoding by internal/strictyaml, every error with
+// file:line:column and field), semantic validation, the JSON Schema and
+// the parameter lists of every kind. It knows fault kinds only by name, through
 // the faults registry, never the drivers themselves.
 package experiments
 
@@ -144,7 +145,7 @@ type Latency map[string]string
 
 // AbortWhen is a stop condition over a named probe, or over a probe kind
 // written inline (`prometheus: {url, query}`), which Load turns into a
-// probe of its own named AbortProbeName(i).
+// probe of its own named abortProbeName(i).
 type AbortWhen struct {
 	Inline            `yaml:",inline"`
 	Probe             string    `yaml:"probe,omitempty" json:"probe"`
@@ -160,8 +161,8 @@ type AbortWhen struct {
 	parsed *parsedBounds // see verify_bounds.go
 }
 
-// AbortProbeName names the probe Load makes of abortWhen[i]'s inline condition.
-func AbortProbeName(i int) string { return "abortWhen[" + strconv.Itoa(i) + "]" }
+// abortProbeName names the probe Load makes of abortWhen[i]'s inline condition.
+func abortProbeName(i int) string { return "abortWhen[" + strconv.Itoa(i) + "]" }
 
 type Safety struct {
 	MaxTargets   int      `yaml:"maxTargets,omitempty" json:"maxTargets,omitempty"`

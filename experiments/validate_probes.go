@@ -88,7 +88,7 @@ func newProber(k probes.Kind, d probes.Def) (err error) {
 }
 
 // abortTarget checks what abortWhen[i] watches: a probe by name, or a
-// probe kind written inline (which Load names AbortProbeName(i)).
+// probe kind written inline (which Load names abortProbeName(i)).
 func (v *validator) abortTarget(p string, i int, a AbortWhen) {
 	if a.Kind == "" {
 		v.probeRef(p+".probe", a.Probe)
@@ -102,7 +102,7 @@ func (v *validator) abortTarget(p string, i int, a AbortWhen) {
 		}
 		return
 	}
-	if v.written(p+".probe", a.Probe != "") && a.Probe != AbortProbeName(i) {
+	if v.written(p+".probe", a.Probe != "") && a.Probe != abortProbeName(i) {
 		v.errf(p+".probe", "set only one of probe and a probe kind (%s)", a.Kind)
 	}
 	k, ok := v.inline(p, a.Inline)

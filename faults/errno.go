@@ -8,11 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Sentinel is the sentinel a kernel error means (an errno, possibly
+// sentinel is the sentinel a kernel error means (an errno, possibly
 // wrapped): ErrNotFound, ErrPermission, ErrNotSupported, or nil. It is the
-// one errno mapping of faultline; drivers call it (or Classify) rather
-// than keep their own.
-func Sentinel(err error) error {
+// one errno mapping of faultline; drivers call Classify rather than keep
+// their own.
+func sentinel(err error) error {
 	switch {
 	case err == nil:
 		return nil
@@ -32,7 +32,7 @@ func Sentinel(err error) error {
 // Classify wraps err with the sentinel it means, keeping err too; errors
 // that mean none, or are classified already, come back unchanged.
 func Classify(err error) error {
-	s := Sentinel(err)
+	s := sentinel(err)
 	if s == nil {
 		return err
 	}

@@ -71,11 +71,13 @@ type Preflighter interface {
 // Kind describes one registered fault or action kind.
 type Kind struct {
 	Name string
-	// Doc is one line for `faultline plan` and the README.
+	// Doc is one line for `faultline kinds`, `inject --list` and the schema.
 	Doc string
-	// Params, when set, is a zero value of the kind's `with` struct: its
-	// json tags (and doc, required, enum, min, max, pattern tags) make the
-	// kind's part of the JSON Schema. Nil: `with` is described as free-form.
+	// Params is a zero value of the struct the kind decodes `with` into:
+	// its json tags (and doc, required, default, enum, min, max, pattern
+	// tags) make the kind's part of the JSON Schema and its parameter list
+	// in `faultline kinds`. Nil (kinds registered by specs): `with` is
+	// described as free-form.
 	Params any
 	// NewFault builds a fault from its `with` parameters (JSON); nil for actions.
 	// It validates parameters only, touching nothing.

@@ -25,13 +25,13 @@ func init() {
 		Name:     "net.bandwidth",
 		Doc:      "rate-limit a link's egress with a tbf root qdisc (previous root qdisc restored)",
 		Params:   BandwidthParams{},
-		NewFault: NewBandwidth,
+		NewFault: newBandwidth,
 		Revert:   qdiscRevertParams,
 	})
 }
 
-// NewBandwidth validates net.bandwidth parameters.
-func NewBandwidth(params json.RawMessage) (faults.Fault, error) {
+// newBandwidth validates net.bandwidth parameters.
+func newBandwidth(params json.RawMessage) (faults.Fault, error) {
 	var p BandwidthParams
 	if err := faults.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("net.bandwidth: %w", err)

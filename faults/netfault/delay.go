@@ -23,15 +23,15 @@ func init() {
 		Name:     "net.delay",
 		Doc:      "delay a link's egress (and add jitter) with a netem root qdisc; needs sch_netem",
 		Params:   DelayParams{},
-		NewFault: NewDelay,
+		NewFault: newDelay,
 		Revert:   qdiscRevertParams,
 	})
 }
 
-// NewDelay validates net.delay parameters. Its Preflight fails with
+// newDelay validates net.delay parameters. Its Preflight fails with
 // "kernel lacks sch_netem" (wrapping faults.ErrNotSupported) on kernels
 // built without netem.
-func NewDelay(params json.RawMessage) (faults.Fault, error) {
+func newDelay(params json.RawMessage) (faults.Fault, error) {
 	var p DelayParams
 	if err := faults.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("net.delay: %w", err)

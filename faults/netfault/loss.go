@@ -22,18 +22,18 @@ func init() {
 		Name:     "net.loss",
 		Doc:      "drop a percentage of IP packets to an address set (nftables numgen, own table)",
 		Params:   LossParams{},
-		NewFault: NewLoss,
+		NewFault: newLoss,
 		Revert:   nftRevertParams,
 		Trust:    nftTrustParams,
 	})
 }
 
-// NewLoss validates net.loss parameters. Each packet to `to` (and, if
+// newLoss validates net.loss parameters. Each packet to `to` (and, if
 // given, from `from`) is dropped when `numgen random mod 100 < percent`,
 // on the output and forward hooks and on input for packets that did not
 // come in over lo (so local traffic is judged once). Bridged frames are
 // judged only where br_netfilter passes them to the inet hooks.
-func NewLoss(params json.RawMessage) (faults.Fault, error) {
+func newLoss(params json.RawMessage) (faults.Fault, error) {
 	var p LossParams
 	if err := faults.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("net.loss: %w", err)

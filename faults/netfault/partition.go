@@ -21,19 +21,19 @@ func init() {
 		Name:     "net.partition",
 		Doc:      "drop all IP traffic between address sets a and b, both ways (own nftables table)",
 		Params:   PartitionParams{},
-		NewFault: NewPartition,
+		NewFault: newPartition,
 		Revert:   nftRevertParams,
 		Trust:    nftTrustParams,
 	})
 }
 
-// NewPartition validates net.partition parameters. The table it creates
+// newPartition validates net.partition parameters. The table it creates
 // drops, on the input, output and forward hooks of an inet table and the
 // forward hook of a bridge table, every IPv4/IPv6 packet from a to b and
 // from b to a: traffic of the namespace itself, traffic it routes, and
 // frames its bridges switch (VLAN-tagged frames and non-IP traffic such as
 // ARP are not matched).
-func NewPartition(params json.RawMessage) (faults.Fault, error) {
+func newPartition(params json.RawMessage) (faults.Fault, error) {
 	var p PartitionParams
 	if err := faults.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("net.partition: %w", err)

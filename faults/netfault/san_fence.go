@@ -28,14 +28,14 @@ func init() {
 		Name:     "san.fence",
 		Doc:      "cut a storage node off: drop its addresses on the hypervisors (nftables) or take its links down",
 		Params:   SANFenceParams{},
-		NewFault: NewSANFence,
+		NewFault: newSANFence,
 		Revert:   sanRevertParams,
 		Trust:    sanTrustParams,
 	})
 }
 
-// NewSANFence validates san.fence parameters.
-func NewSANFence(params json.RawMessage) (faults.Fault, error) {
+// newSANFence validates san.fence parameters.
+func newSANFence(params json.RawMessage) (faults.Fault, error) {
 	var p SANFenceParams
 	if err := faults.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("san.fence: %w", err)

@@ -74,16 +74,16 @@ func (d *Doc) Order(path string) []string { return d.order[path] }
 // Errorf reports a problem of a field at its value; nothing when the
 // field already failed to decode (one error per mistake).
 func (d *Doc) Errorf(path, format string, args ...any) {
-	d.ErrorAt(d.At(path), path, format, args...)
+	d.report(d.At(path), path, format, args...)
 }
 
 // KeyErrorf is Errorf at the field's key.
 func (d *Doc) KeyErrorf(path, format string, args ...any) {
-	d.ErrorAt(d.KeyAt(path), path, format, args...)
+	d.report(d.KeyAt(path), path, format, args...)
 }
 
-// ErrorAt reports a problem of a field at p, unless the field failed.
-func (d *Doc) ErrorAt(p Pos, path, format string, args ...any) {
+// report adds a problem of a field at p, unless the field failed.
+func (d *Doc) report(p Pos, path, format string, args ...any) {
 	if d.Failed(path) {
 		return
 	}
