@@ -73,10 +73,10 @@ var _ = Describe("a probe kind from the registry", func() {
 		step := s["$defs"].(jsonObject)["step"].(jsonObject)["properties"].(jsonObject)
 		Expect(step["fault"].(jsonObject)["enum"]).To(ContainElement("test.fault"))
 		Expect(step["action"].(jsonObject)["enum"]).To(ContainElement("test.action"))
-		// A fault or action kind that declares its parameter struct gets its `with` described.
+		// A fault or action kind that declares its parameter struct gets its `with` described, with the kind's doc.
 		conds := s["$defs"].(jsonObject)["step"].(jsonObject)["allOf"].([]any)
 		Expect(conds).To(ContainElement(HaveKeyWithValue("then", jsonObject{"properties": jsonObject{"with": jsonObject{
-			"type": []any{"object", "null"}, "additionalProperties": false,
+			"type": []any{"object", "null"}, "additionalProperties": false, "description": "an action that needs a domain",
 			"properties": jsonObject{"uri": jsonObject{"type": "string"}, "domain": jsonObject{"type": "string"}, "defineFrom": jsonObject{"type": "string"}},
 		}}})))
 	})
