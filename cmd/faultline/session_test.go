@@ -224,7 +224,7 @@ var _ = Describe("inject", Serial, func() {
 		o, code = fl(state, "inject", "--list")
 		Expect(code).To(Equal(0))
 		Expect(o).To(ContainSubstring("link.down"))
-		Expect(o).To(MatchRegexp(`network\.destroy .*\n\s+network \(string\)`), "parameters from the registry")
+		Expect(o).To(MatchRegexp(`(?m)^network\.destroy \(fault\): .*\n(  .*\n)*  network +string, required`), "parameters from the registry")
 		Expect(o).NotTo(ContainSubstring("domain.start"), "actions are no faults")
 	})
 })
