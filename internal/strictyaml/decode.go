@@ -94,9 +94,6 @@ func (n Node) Map() (m map[string]any, ok bool) {
 	return m, ok
 }
 
-// Order is the key order of the mapping decoded at the node's path plus sub.
-func (n Node) Order(sub string) []string { return n.d.order[JoinPath(n.Path, sub)] }
-
 func (d *decoder) errorAt(p Pos, path, format string, args ...any) {
 	d.Errs.Add(Error{File: d.File, Line: p.Line, Column: p.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
 }
