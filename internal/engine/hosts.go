@@ -104,7 +104,7 @@ func ConnectHosts(ctx context.Context, exp *experiments.Experiment, o HostOption
 		if errs[i] != nil {
 			return
 		}
-		ex, procs, err := h.startAgent(ctx, exp, names[i], clients[i], installed[i], exe, o)
+		ex, procs, err := h.startAgent(ctx, exp, names[i], clients[i], &installed[i], exe, o)
 		mu.Lock()
 		defer mu.Unlock()
 		h.procs = append(h.procs, procs...)
@@ -184,14 +184,14 @@ func (h *Hosts) install(ctx context.Context, name, exe string, o HostOptions) (*
 // startAgent starts the agent from the installed copy and opens the
 // session (hello, version). An agent that refuses its own copy (bad
 // hash) has it replaced, read back and verified, and is started again.
-func (h *Hosts) startAgent(ctx context.Context, exp *experiments.Experiment, name string, c *sshx.Client, in *sshx.Installed, exe string, o HostOptions) (remote.Executor, []*sshx.Process, error) {
+func (h *Hosts) startAgent(ctx context.Context, exp *experiments.Experiment, name string, c *sshx.Client, inp **sshx.Installed, exe string, o HostOptions) (remote.Executor, []*sshx.Process, error) {
 	var args []string
 	if o.AgentStateDir != "" {
 		args = append(args, "--state-dir", o.AgentStateDir)
 	}
 	var procs []*sshx.Process
 	for try := 0; ; try++ {
-		proc, err := c.RunAgent(ctx, in, args...)
+		proc, err := c.RunAgent(ctx, *inp, args...)
 		if err != nil {
 			return nil, procs, err
 		}
@@ -203,7 +203,7 @@ func (h *Hosts) startAgent(ctx context.Context, exp *experiments.Experiment, nam
 			return remote.NewHost(cl), procs, nil
 		}
 		if try == 0 && proc.BadBinary(2*time.Second) {
-			if in, err = c.Reinstall(ctx, exe, o.AgentDir, in); err != nil {
+			if *inp, err = c.Reinstall(ctx, exe, o.AgentDir, *inp); err != nil {
 				return nil, procs, err
 			}
 			continue

@@ -96,9 +96,10 @@ var _ = Describe("hosts at scale", Ordered, func() {
 			return
 		}
 		table := figureTable(row)
-		GinkgoWriter.Print(table)
 		if figures {
 			fmt.Print(table) // shown by go test -v
+		} else {
+			GinkgoWriter.Print(table)
 		}
 	})
 
