@@ -50,6 +50,9 @@ var _ = Describe("hosts at scale", Ordered, func() {
 			Skip("needs root for network namespaces and sshd")
 		}
 		dir = GinkgoT().TempDir()
+		if d := os.Getenv("FAULTLINE_SCALE_KEEP"); d != "" { // keep the agents' logs
+			dir = d
+		}
 		var err error
 		s, err = sshtest.NewSite(dir)
 		DeferCleanup(func() {
