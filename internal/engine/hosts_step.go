@@ -31,6 +31,9 @@ type hostsUndo struct {
 type hostsFault struct {
 	fs    []faults.Fault
 	hosts []string // fs[i] runs on hosts[i]
+
+	arm   sync.Mutex
+	armed *arming // sent ahead to the hosts (ArmAt)
 }
 
 // buildStepOnHosts builds a step on every host its `on:` selected.
@@ -138,6 +141,9 @@ func (h *hostsFault) Prepare(ctx context.Context) (faults.Undo, error) {
 }
 
 func (h *hostsFault) Inject(ctx context.Context) error {
+	if ok, err := h.injectArmed(ctx); ok {
+		return err
+	}
 	return each(len(h.fs), func(i int) error { return h.fs[i].Inject(ctx) })
 }
 
@@ -180,6 +186,7 @@ func (h *hostsFault) stamps(step, ev string, base time.Time) []HostStampRec {
 }
 
 func (h *hostsFault) Revert(ctx context.Context) error {
+	h.disarm()
 	return each(len(h.fs), func(i int) error { return h.fs[i].Revert(ctx) })
 }
 
