@@ -141,8 +141,9 @@ func ConnectHosts(ctx context.Context, exp *experiments.Experiment, o HostOption
 
 // ConnectLimit bounds the hosts being dialed and given the binary at
 // once, AgentLimit those whose agent is starting: a hundred handshakes
-// and copies at once only make each of them late on the controller.
-var ConnectLimit, AgentLimit = 16, 16
+// and copies at once only make each of them late on the controller, and
+// the sessions already up (their heartbeats) wait behind them.
+var ConnectLimit, AgentLimit = 8, 8
 
 // HelloTimeout bounds one agent's start: from its exec to its hello.
 const HelloTimeout = 30 * time.Second

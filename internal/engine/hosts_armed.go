@@ -7,12 +7,22 @@ import (
 	"time"
 )
 
-// ArmLead is how long before its moment a step on hosts is sent to them
-// (see hostsFault.ArmAt). It covers a request's way through a loaded
-// controller, sshd and agent (up to 0.6 s seen at 100 hosts on a
-// saturated 2-core machine); a run that aborts within it may see the
-// fault land on a host and be reverted at once.
-const ArmLead = time.Second
+// Arm lead: how long before its moment a step on hosts is sent to them
+// (see hostsFault.ArmAt). It must cover a request's way through the
+// controller, sshd and agent, which the step's own Prepare (a round trip
+// to every host, just before) measures: twice that, within
+// [MinArmLead, MaxArmLead]. At 100 hosts on a saturated 2-core machine
+// Prepare took 1-1.8 s and the slowest inject request up to 1 s. A run
+// that aborts within the lead may see the fault land on a host and be
+// reverted at once.
+const (
+	MinArmLead = 250 * time.Millisecond
+	MaxArmLead = 5 * time.Second
+)
+
+func armLead(prepare time.Duration) time.Duration {
+	return min(max(2*prepare, MinArmLead), MaxArmLead)
+}
 
 // armedInjecter is a fault on a host that can be sent ahead of its moment
 // (remote.Fault).
@@ -32,7 +42,7 @@ type arming struct {
 }
 
 // ArmAt tells the step the moment it is due (the engine calls it after
-// Prepare): ArmLead before it, every host is sent an inject armed for
+// Prepare): the arm lead before it, every host is sent an inject armed for
 // that moment on its own clock, and Inject then waits for their replies.
 // Skew across hosts is then each host's timer, not the delivery of N
 // requests through one machine at once.
@@ -51,7 +61,7 @@ func (h *hostsFault) ArmAt(at time.Time) {
 	h.armed = a
 	h.arm.Unlock()
 	go func() {
-		t := time.NewTimer(time.Until(at.Add(-ArmLead)))
+		t := time.NewTimer(time.Until(at.Add(-armLead(h.prepTook))))
 		defer t.Stop()
 		select {
 		case <-t.C:

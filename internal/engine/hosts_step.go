@@ -32,8 +32,9 @@ type hostsFault struct {
 	fs    []faults.Fault
 	hosts []string // fs[i] runs on hosts[i]
 
-	arm   sync.Mutex
-	armed *arming // sent ahead to the hosts (ArmAt)
+	arm      sync.Mutex
+	armed    *arming       // sent ahead to the hosts (ArmAt)
+	prepTook time.Duration // how long Prepare took on all hosts
 }
 
 // buildStepOnHosts builds a step on every host its `on:` selected.
@@ -127,12 +128,14 @@ func (h *hostsFault) Preflight(ctx context.Context) error {
 
 func (h *hostsFault) Prepare(ctx context.Context) (faults.Undo, error) {
 	recs := make([]faults.Undo, len(h.fs))
+	t0 := time.Now()
 	if err := each(len(h.fs), func(i int) (err error) {
 		recs[i], err = h.fs[i].Prepare(ctx)
 		return err
 	}); err != nil {
 		return faults.Undo{}, err
 	}
+	h.prepTook = time.Since(t0)
 	b, err := json.Marshal(hostsUndo{Records: recs})
 	if err != nil {
 		return faults.Undo{}, err

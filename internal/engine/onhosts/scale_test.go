@@ -32,9 +32,9 @@ import (
 // assert the behaviour.
 //
 //	FAULTLINE_SCALE=100 go test -v -count=1 -timeout 30m ./internal/engine/onhosts/ --ginkgo.focus 'at scale'
-var _ = Describe("hosts at scale", Ordered, func() {
+var _ = Describe("hosts at scale", Ordered, ContinueOnFailure, func() {
 	n, figures := scaleHosts()
-	const ttl = time.Second // guardTTL of the lease specs
+	const ttl = 3 * time.Second // guardTTL of the lease specs (the default)
 	var (
 		s     *sshtest.Site
 		dir   string
