@@ -91,6 +91,7 @@ var _ = Describe("hosts at scale", Ordered, ContinueOnFailure, func() {
 			"FAULTLINE_AGENT_DIR="+filepath.Join(dir, "agent"),
 			"FAULTLINE_AGENT_STATE_DIR="+filepath.Join(dir, "agent-state"))
 		row["hosts"] = strconv.Itoa(n)
+		row["ttl"] = ttl.String()
 		row["load"] = loadAvg()
 	})
 
@@ -164,6 +165,7 @@ var _ = Describe("hosts at scale", Ordered, ContinueOnFailure, func() {
 		pct := func(q float64) time.Duration { return skew[int(q*float64(n-1)+0.5)] }
 		last := inj[n-1] - sched
 		row["last inject"] = ms(last)
+		row["prepared"] = ms(prepared - method)
 		row["skew"] = fmt.Sprintf("%s / %s / %s", ms(pct(0.5)), ms(pct(0.99)), ms(skew[n-1]))
 		row["controller"] = fmt.Sprintf("%s CPU over a %s run, %d MiB max RSS", cpu.Round(10*time.Millisecond), wall.Round(100*time.Millisecond), ru.Maxrss/1024)
 		GinkgoWriter.Printf("%d hosts: prepared on all %s after the method started; schedule to the last inject %s; skew p50/p99/max %s; controller %s\n",
@@ -298,11 +300,13 @@ func figureTable(r map[string]string) string {
 	for _, k := range []struct{ key, label string }{
 		{"connect cold", "connection set-up, binary not yet on the hosts"},
 		{"connect warm", "connection set-up, binary there"},
+		{"prepared", "step prepared on every host (journaled there), after the method began"},
 		{"last inject", "schedule → last host's inject"},
 		{"skew", "inject skew across hosts p50 / p99 / max"},
 		{"controller", "controller (faultline run)"},
 		{"mgmt cut", "management network cut: reverted within guardTTL + 0.5 s"},
 		{"SIGKILL", "controller SIGKILLed: reverted within guardTTL + 0.5 s"},
+		{"ttl", "guardTTL of the lease figures"},
 		{"load", "load average when it started (1/5/15 min)"},
 	} {
 		if v, ok := r[k.key]; ok {
