@@ -61,9 +61,10 @@ func HostNames(exp *experiments.Experiment) []string {
 	return out
 }
 
-// ConnectHosts reaches every host the experiment runs on, in parallel:
-// SSH (host key checked against known_hosts), the binary copied and
-// verified, `faultline agent --stdio` started and its version checked.
+// ConnectHosts reaches every host the experiment runs on, in bounded
+// parallel: SSH (host key checked against known_hosts) and the binary on
+// every host, then `faultline agent --stdio` started (it checks its own
+// SHA-256; a bad copy is replaced) and its version checked.
 // It is all or nothing: on any failure every session made is closed and
 // the error lists every host that failed, each named. Nothing is injected.
 func ConnectHosts(ctx context.Context, exp *experiments.Experiment, o HostOptions) (*Hosts, error) {
