@@ -17,6 +17,7 @@ import (
 	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/guard"
 	"github.com/faultline/faultline/internal/nsutil"
+	"github.com/faultline/faultline/internal/sshx"
 )
 
 func init() { extraCommands = append(extraCommands, agentCommand()) }
@@ -28,6 +29,7 @@ func agentCommand() *cli.Command {
 		Hidden: true,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "stdio", Usage: "speak the wire protocol on stdin and stdout (the only mode)"},
+			&cli.StringFlag{Name: "sha256", Usage: "refuse to run unless this executable hashes to this (set by the controller)"},
 		},
 		Action: agentCmd,
 	}
@@ -36,6 +38,13 @@ func agentCommand() *cli.Command {
 func agentCmd(c *cli.Context) error {
 	if !c.Bool("stdio") {
 		return invalid(errors.New("agent: only --stdio is supported; faultline never listens on a socket"))
+	}
+	// Before anything else: the copy the controller installed is the one
+	// running (it did not read it back).
+	if want := c.String("sha256"); want != "" {
+		if err := sshx.VerifyExecutable(want); err != nil {
+			return cli.Exit("agent: "+err.Error(), sshx.ExitBadBinary)
+		}
 	}
 	// Without `netns:` a fault acts where the SSH server put this
 	// process, never in PID 1's namespace; the host guard agrees.

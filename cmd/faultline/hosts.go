@@ -85,7 +85,9 @@ func printHosts(plan *engine.Plan) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Printf("hosts (agent reached over SSH, version checked):\n")
+	su := plan.Hosts.Setup
+	fmt.Printf("hosts (agent reached over SSH, version checked; %d hosts in %s: SSH and binary %s, %d copied; agents %s):\n",
+		su.Hosts, (su.SSH + su.Agents).Round(time.Millisecond), su.SSH.Round(time.Millisecond), su.Copied, su.Agents.Round(time.Millisecond))
 	for _, n := range names {
 		fmt.Printf("  %s: %s; %d targets\n", plan.Hosts.Addr[n], strings.Join(steps[n], ", "), targets[n])
 	}

@@ -227,12 +227,12 @@ func (s *session) loop(ctx context.Context, rd *wire.Reader) string {
 			}
 		}
 	}()
-	check := s.ttl / 20
-	if check < 5*time.Millisecond {
-		check = 5 * time.Millisecond
-	}
-	tick := time.NewTicker(check)
-	defer tick.Stop()
+	// The lease is checked when it would run out (last heartbeat + ttl),
+	// not on a coarse tick: the revert starts as soon as it is due, and
+	// an idle session wakes about once per ttl.
+	expiry := time.NewTimer(s.ttl)
+	defer expiry.Stop()
+	due, graced := time.Now().Add(s.ttl), false
 	var guardLost <-chan error
 	if s.lease != nil {
 		guardLost = s.lease.Lost()
@@ -248,10 +248,28 @@ func (s *session) loop(ctx context.Context, rd *wire.Reader) string {
 			return "the stream failed: " + err.Error()
 		case err := <-guardLost:
 			return "the host guard died: " + err.Error()
-		case <-tick.C:
-			if idle := time.Duration(s.mono() - s.lastBeat.Load()); idle > s.ttl {
-				return fmt.Sprintf("no heartbeat within %s (lease expired)", s.ttl)
+		case now := <-expiry.C:
+			late := now.Sub(due)
+			idle := time.Duration(s.mono() - s.lastBeat.Load())
+			if idle <= s.ttl {
+				graced = false
+				left := s.ttl - idle + time.Millisecond
+				due = now.Add(left)
+				expiry.Reset(left)
+				continue
 			}
+			// This process itself did not run for a while (a loaded
+			// host): heartbeats sent meanwhile may be waiting unread, and
+			// they prove the controller alive. One more check shortly
+			// lets the reader catch up first.
+			if late > s.ttl/2 && !graced {
+				graced = true
+				s.logf("run %s: no heartbeat read for %s, but this process was stalled %s; checking again", s.run, idle.Round(time.Millisecond), late.Round(time.Millisecond))
+				due = now.Add(20 * time.Millisecond)
+				expiry.Reset(20 * time.Millisecond)
+				continue
+			}
+			return fmt.Sprintf("no heartbeat within %s (lease expired; the last one %s ago)", s.ttl, idle.Round(time.Millisecond))
 		case m := <-msgs:
 			if m.Type == wire.TShutdown {
 				s.shutdown = m // answered once everything is reverted

@@ -221,9 +221,16 @@ func (s *session) inject(st *wire.Step) (*wire.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.At > 0 {
+		if err := s.waitArmed(h, st); err != nil {
+			return nil, err
+		}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
+	case s.ctx.Err() != nil:
+		return nil, fmt.Errorf("step %s: the session is ending", h.step)
 	case !h.prepared:
 		return nil, fmt.Errorf("step %s: inject before prepare", h.step)
 	case h.reverted:

@@ -36,6 +36,8 @@ type Hosts struct {
 	procs []*sshx.Process
 	// Addr is how each host was reached (user@address:port), for plan.
 	Addr map[string]string
+	// Setup is how long reaching them took.
+	Setup Setup
 }
 
 // HostNames lists every host some step or probe runs on, sorted.
@@ -59,9 +61,10 @@ func HostNames(exp *experiments.Experiment) []string {
 	return out
 }
 
-// ConnectHosts reaches every host the experiment runs on, in parallel:
-// SSH (host key checked against known_hosts), the binary copied and
-// verified, `faultline agent --stdio` started and its version checked.
+// ConnectHosts reaches every host the experiment runs on, in bounded
+// parallel: SSH (host key checked against known_hosts) and the binary on
+// every host, then `faultline agent --stdio` started (it checks its own
+// SHA-256; a bad copy is replaced) and its version checked.
 // It is all or nothing: on any failure every session made is closed and
 // the error lists every host that failed, each named. Nothing is injected.
 func ConnectHosts(ctx context.Context, exp *experiments.Experiment, o HostOptions) (*Hosts, error) {
@@ -81,27 +84,47 @@ func ConnectHosts(ctx context.Context, exp *experiments.Experiment, o HostOption
 		}
 	}
 	h.pool = sshx.PoolFor(exp.HostSet, cfg)
-	errs := make([]error, len(names))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ex, proc, addr, err := h.connect(ctx, exp, name, o)
-			mu.Lock()
-			defer mu.Unlock()
-			if proc != nil {
-				h.procs = append(h.procs, proc)
-			}
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			h.Execs[name], h.Addr[name] = ex, addr
-		}()
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("%w: own binary: %w", ErrPlan, err)
 	}
-	wg.Wait()
+	// Two phases, each over a bounded pool: SSH and the binary on every
+	// host, then the agents. A host's hello timer starts when its agent
+	// does, after every copy: copies never eat into an agent's hello.
+	errs := make([]error, len(names))
+	clients := make([]*sshx.Client, len(names))
+	installed := make([]*sshx.Installed, len(names))
+	t0 := time.Now()
+	bounded(len(names), ConnectLimit, func(i int) {
+		clients[i], installed[i], errs[i] = h.install(ctx, names[i], exe, o)
+	})
+	h.Setup.SSH = time.Since(t0)
+	t1 := time.Now()
+	var mu sync.Mutex
+	bounded(len(names), AgentLimit, func(i int) {
+		if errs[i] != nil {
+			return
+		}
+		ex, procs, err := h.startAgent(ctx, exp, names[i], clients[i], &installed[i], exe, o)
+		mu.Lock()
+		defer mu.Unlock()
+		h.procs = append(h.procs, procs...)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		h.Execs[names[i]], h.Addr[names[i]] = ex, clients[i].Target.String()
+	})
+	h.Setup.Agents = time.Since(t1)
+	h.Setup.Hosts = len(names)
+	for i, in := range installed {
+		if in != nil && in.Copied {
+			h.Setup.Copied++
+		}
+		if errs[i] == nil && clients[i] != nil {
+			h.Addr[names[i]] = clients[i].Target.String()
+		}
+	}
 	var bad []string
 	for _, err := range errs {
 		if err != nil {
@@ -117,28 +140,81 @@ func ConnectHosts(ctx context.Context, exp *experiments.Experiment, o HostOption
 	return h, nil
 }
 
-func (h *Hosts) connect(ctx context.Context, exp *experiments.Experiment, name string, o HostOptions) (remote.Executor, *sshx.Process, string, error) {
+// ConnectLimit bounds the hosts being dialed and given the binary at
+// once, AgentLimit those whose agent is starting: a hundred handshakes
+// and copies at once only make each of them late on the controller, and
+// the sessions already up (their heartbeats) wait behind them.
+var ConnectLimit, AgentLimit = 8, 8
+
+// HelloTimeout bounds one agent's start: from its exec to its hello.
+const HelloTimeout = 30 * time.Second
+
+// Setup is how long reaching the hosts took.
+type Setup struct {
+	Hosts  int
+	Copied int           // hosts the binary had to be copied to
+	SSH    time.Duration // connections and the binary on every host
+	Agents time.Duration // agents started and their hellos
+}
+
+// bounded runs fn(0..n-1) with at most limit at once.
+func bounded(n, limit int, fn func(i int)) {
+	sem := make(chan struct{}, max(limit, 1))
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// install connects to a host and puts the binary there (checked by name,
+// size, owner and modes; the agent checks its own hash).
+func (h *Hosts) install(ctx context.Context, name, exe string, o HostOptions) (*sshx.Client, *sshx.Installed, error) {
 	c, err := h.pool.Client(ctx, name)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, err
 	}
-	addr := c.Target.String()
-	proc, err := startAgent(ctx, c, o)
-	if err != nil {
-		return nil, nil, addr, err
+	in, err := c.InstallChecked(ctx, exe, o.AgentDir)
+	return c, in, err
+}
+
+// startAgent starts the agent from the installed copy and opens the
+// session (hello, version). An agent that refuses its own copy (bad
+// hash) has it replaced, read back and verified, and is started again.
+func (h *Hosts) startAgent(ctx context.Context, exp *experiments.Experiment, name string, c *sshx.Client, inp **sshx.Installed, exe string, o HostOptions) (remote.Executor, []*sshx.Process, error) {
+	var args []string
+	if o.AgentStateDir != "" {
+		args = append(args, "--state-dir", o.AgentStateDir)
 	}
-	cl, err := remote.Dial(ctx, proc, remote.Config{Host: name, Run: o.RunID, Experiment: exp.Name,
-		GuardTTL: o.GuardTTL, AllowLockout: exp.Safety.AllowLockout, Version: o.Version,
-		// The agent starts its host guard before it answers; many hosts
-		// at once on a busy machine take longer than the default.
-		HelloTimeout: 30 * time.Second})
-	if err != nil {
+	var procs []*sshx.Process
+	for try := 0; ; try++ {
+		proc, err := c.RunAgent(ctx, *inp, args...)
+		if err != nil {
+			return nil, procs, err
+		}
+		procs = append(procs, proc)
+		cl, err := remote.Dial(ctx, proc, remote.Config{Host: name, Run: o.RunID, Experiment: exp.Name,
+			GuardTTL: o.GuardTTL, AllowLockout: exp.Safety.AllowLockout, Version: o.Version,
+			HelloTimeout: HelloTimeout})
+		if err == nil {
+			return remote.NewHost(cl), procs, nil
+		}
+		if try == 0 && proc.BadBinary(2*time.Second) {
+			if *inp, err = c.Reinstall(ctx, exe, o.AgentDir, *inp); err != nil {
+				return nil, procs, err
+			}
+			continue
+		}
 		if se := strings.TrimSpace(proc.Stderr()); se != "" {
 			err = fmt.Errorf("%w (agent said: %s)", err, se)
 		}
-		return nil, proc, addr, err
+		return nil, procs, err
 	}
-	return remote.NewHost(cl), proc, addr, nil
 }
 
 // Close ends every session (each host reverts what it still holds) and
@@ -169,22 +245,4 @@ func (h *Hosts) Close(ctx context.Context) error {
 		_ = h.pool.Close()
 	}
 	return errors.Join(errs...)
-}
-
-// startAgent copies this binary to the host (verified by its SHA-256)
-// and starts `faultline agent --stdio` from the copy.
-func startAgent(ctx context.Context, c *sshx.Client, o HostOptions) (*sshx.Process, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("host %s: own binary: %w", c.Target.Name, err)
-	}
-	in, err := c.Install(ctx, exe, o.AgentDir)
-	if err != nil {
-		return nil, err
-	}
-	var args []string
-	if o.AgentStateDir != "" {
-		args = append(args, "--state-dir", o.AgentStateDir)
-	}
-	return c.Start(ctx, in.Path, append(args, "agent", "--stdio")...)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -84,10 +85,30 @@ func revertOnHost(ctx context.Context, pool *sshx.Pool, host string, params json
 	if err != nil {
 		return err
 	}
-	proc, err := startAgent(ctx, c, o)
+	var args []string
+	if o.AgentStateDir != "" {
+		args = append(args, "--state-dir", o.AgentStateDir)
+	}
+	proc, in, err := c.StartAgent(ctx, o.AgentDir, args...)
 	if err != nil {
 		return err
 	}
-	defer proc.Close()
-	return remote.RevertOnHost(ctx, proc, o.Version, params)
+	err = remote.RevertOnHost(ctx, proc, o.Version, params)
+	proc.Close()
+	if err != nil && proc.BadBinary(2*time.Second) {
+		// The copy failed its own hash: replace it and try once more.
+		exe, xerr := os.Executable()
+		if xerr != nil {
+			return xerr
+		}
+		if in, err = c.Reinstall(ctx, exe, o.AgentDir, in); err != nil {
+			return err
+		}
+		if proc, err = c.RunAgent(ctx, in, args...); err != nil {
+			return err
+		}
+		defer proc.Close()
+		return remote.RevertOnHost(ctx, proc, o.Version, params)
+	}
+	return err
 }

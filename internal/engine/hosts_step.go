@@ -31,6 +31,10 @@ type hostsUndo struct {
 type hostsFault struct {
 	fs    []faults.Fault
 	hosts []string // fs[i] runs on hosts[i]
+
+	arm      sync.Mutex
+	armed    *arming       // sent ahead to the hosts (ArmAt)
+	prepTook time.Duration // how long Prepare took on all hosts
 }
 
 // buildStepOnHosts builds a step on every host its `on:` selected.
@@ -124,12 +128,14 @@ func (h *hostsFault) Preflight(ctx context.Context) error {
 
 func (h *hostsFault) Prepare(ctx context.Context) (faults.Undo, error) {
 	recs := make([]faults.Undo, len(h.fs))
+	t0 := time.Now()
 	if err := each(len(h.fs), func(i int) (err error) {
 		recs[i], err = h.fs[i].Prepare(ctx)
 		return err
 	}); err != nil {
 		return faults.Undo{}, err
 	}
+	h.prepTook = time.Since(t0)
 	b, err := json.Marshal(hostsUndo{Records: recs})
 	if err != nil {
 		return faults.Undo{}, err
@@ -138,6 +144,9 @@ func (h *hostsFault) Prepare(ctx context.Context) (faults.Undo, error) {
 }
 
 func (h *hostsFault) Inject(ctx context.Context) error {
+	if ok, err := h.injectArmed(ctx); ok {
+		return err
+	}
 	return each(len(h.fs), func(i int) error { return h.fs[i].Inject(ctx) })
 }
 
@@ -180,6 +189,7 @@ func (h *hostsFault) stamps(step, ev string, base time.Time) []HostStampRec {
 }
 
 func (h *hostsFault) Revert(ctx context.Context) error {
+	h.disarm()
 	return each(len(h.fs), func(i int) error { return h.fs[i].Revert(ctx) })
 }
 

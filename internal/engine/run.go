@@ -387,6 +387,10 @@ func (r *runner) method(ctx context.Context, methodStart time.Duration) bool {
 				r.abort(err.Error())
 				break
 			}
+			// Steps on hosts are sent ahead and land on the hosts' clocks.
+			if a, ok := st.ps.Fault.(interface{ ArmAt(time.Time) }); ok {
+				a.ArmAt(r.base.Add(methodStart + planned))
+			}
 		}
 		if !wait(methodStart + planned) {
 			break

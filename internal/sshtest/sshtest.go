@@ -283,6 +283,12 @@ func (h *SSHD) Start(authorized, from string) error {
 		"AllowTcpForwarding yes",
 		"Subsystem sftp internal-sftp",
 		"MaxStartups 100:30:200",
+		// sshd runs every command through the login shell, and bash
+		// sources ~/.bashrc for a top-level shell started by sshd. This
+		// machine's rc files are not the hosts' and may be slow or take
+		// locks (one shared lock serialised agent starts by seconds
+		// each); a shell level of 2 skips them.
+		"SetEnv SHLVL=1",
 		"LogLevel " + logLevel,
 		"",
 	}, "\n")

@@ -65,18 +65,40 @@ func (c *Client) Start(ctx context.Context, path string, args ...string) (*Proce
 
 // StartAgent installs the running faultline binary (os.Executable) on the
 // host under dir ("" = DefaultAgentDir) and starts `faultline agent
-// --stdio` from the verified copy.
-func (c *Client) StartAgent(ctx context.Context, dir string) (*Process, *Installed, error) {
+// --stdio` from the copy, which checks its own hash before anything else.
+func (c *Client) StartAgent(ctx context.Context, dir string, args ...string) (*Process, *Installed, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, nil, fmt.Errorf("host %s: own binary: %w", c.Target.Name, err)
 	}
-	in, err := c.Install(ctx, exe, dir)
+	in, err := c.InstallChecked(ctx, exe, dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := c.Start(ctx, in.Path, "agent", "--stdio")
+	p, err := c.RunAgent(ctx, in, args...)
 	return p, in, err
+}
+
+// RunAgent starts `faultline [args] agent --stdio --sha256 <sum>` from
+// an installed binary: the agent hashes its own executable and exits
+// with ExitBadBinary, before reading a byte, when it is not what was
+// installed (see BadBinary).
+func (c *Client) RunAgent(ctx context.Context, in *Installed, args ...string) (*Process, error) {
+	return c.Start(ctx, in.Path, append(append([]string(nil), args...), "agent", "--stdio", "--sha256", in.SHA256)...)
+}
+
+// BadBinary waits up to d for the process to end and says whether it
+// ended with ExitBadBinary: its copy on the host failed its own hash.
+func (p *Process) BadBinary(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.done:
+	case <-t.C:
+		return false
+	}
+	var ee *ssh.ExitError
+	return errors.As(p.err, &ee) && ee.ExitStatus() == ExitBadBinary
 }
 
 func (p *Process) Read(b []byte) (int, error)  { return p.stdout.Read(b) }

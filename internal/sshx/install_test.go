@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -88,6 +89,50 @@ var _ = Describe("installing and running a binary over the connection", Ordered,
 		Expect(in.Copied).To(BeTrue())
 		fi, _ := os.Stat(filepath.Join(dir, sum))
 		Expect(fi.Mode().Perm()).To(Equal(os.FileMode(0o700)))
+	})
+
+	It("takes a present copy by its name, size, owner and mode without reading it back", func() {
+		in, err := c.Install(ctx, local, dir)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(in.Verified).To(BeTrue())
+		// Same size, other bytes: only a read-back would notice, and
+		// InstallChecked leaves that to the binary's own check.
+		f, err := os.OpenFile(in.Path, os.O_WRONLY, 0)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = f.WriteAt([]byte("tampered"), 1<<20)
+		Expect(err).NotTo(HaveOccurred())
+		f.Close()
+		chk, err := c.InstallChecked(ctx, local, dir)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(chk.Copied).To(BeFalse(), "not copied again")
+		Expect(chk.Verified).To(BeFalse(), "not read back: the agent checks its own hash")
+		Expect(chk.Size).To(Equal(int64(3 << 20)))
+
+		again, err := c.Reinstall(ctx, local, dir, chk)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(again.Copied && again.Verified).To(BeTrue())
+		Expect(os.ReadFile(in.Path)).To(Equal(mustRead(local)))
+	})
+
+	It("replaces a present copy of the wrong size, mode or owner without reading it", func() {
+		p := filepath.Join(dir, sum, "faultline")
+		for _, spoil := range []func() error{
+			func() error { return os.Truncate(p, 1<<20) },
+			func() error { return os.Chmod(p, 0o755) },
+			func() error { return os.Chown(p, 65534, 65534) },
+		} {
+			_, err := c.Install(ctx, local, dir)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(spoil()).To(Succeed())
+			in, err := c.InstallChecked(ctx, local, dir)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(in.Copied).To(BeTrue())
+			fi, err := os.Lstat(p)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(fi.Mode().Perm()).To(Equal(os.FileMode(0o700)))
+			Expect(fi.Sys().(*syscall.Stat_t).Uid).To(BeZero())
+			Expect(os.ReadFile(p)).To(Equal(mustRead(local)))
+		}
 	})
 
 	It("runs an installed binary on a session channel and exchanges bytes", func() {

@@ -102,6 +102,9 @@ type Step struct {
 	Run        string          `json:"run,omitempty"`
 	Experiment string          `json:"experiment,omitempty"`
 	Revert     string          `json:"revert,omitempty"` // auto | never
+	// At arms an inject: the agent injects at this instant of its own
+	// clock (ns since its epoch) rather than on receipt. 0: at once.
+	At int64 `json:"at,omitempty"`
 }
 
 // Probe starts or stops a probe on the agent. Kind and Params are one
