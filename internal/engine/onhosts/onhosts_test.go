@@ -2,6 +2,7 @@ package onhosts_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -168,6 +169,28 @@ verify:
 		Expect(string(j)).To(MatchRegexp(`"t":"host","host":"h1","addr":"h1 \(root@198\.19\.0\.2:22\)","agentPid":\d+,"agentJournal":"[^"]+"`), "the journal says where each agent journaled")
 		Expect(out).To(MatchRegexp(`host h1: clock mapped within ±\S+ \(round trip`))
 		GinkgoWriter.Println(out)
+
+		// The report states each host's clock error: what its stamps may be off by.
+		rj, err := os.ReadFile(filepath.Join(runs, "report.json"))
+		Expect(err).NotTo(HaveOccurred())
+		var rep struct {
+			Hosts []struct {
+				Name       string   `json:"name"`
+				ClockError float64  `json:"clockError"`
+				Probes     []string `json:"probes"`
+			} `json:"hosts"`
+		}
+		Expect(json.Unmarshal(rj, &rep)).To(Succeed())
+		Expect(rep.Hosts).To(HaveLen(2))
+		for _, h := range rep.Hosts {
+			GinkgoWriter.Printf("report: host %s clock error ±%.3f ms\n", h.Name, h.ClockError*1000)
+			Expect(h.ClockError).To(And(BeNumerically(">", 0), BeNumerically("<", 0.05)), "host %s", h.Name)
+		}
+		Expect(rep.Hosts[0].Name).To(Equal("h1"))
+		Expect(rep.Hosts[0].Probes).To(Equal([]string{"peer"}))
+		md, err := os.ReadFile(filepath.Join(runs, "summary.md"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(md)).To(MatchRegexp(`\| h1 \| .* \| ±\d+\.\d{3} ms \| peer \|`))
 	})
 
 	It("refuses a host the inventory does not name, at its position", func() {
