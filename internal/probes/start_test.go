@@ -47,7 +47,7 @@ var _ = Describe("a check's start", func() {
 		for _, s := range ss {
 			Expect(s.OK).To(BeTrue(), s.Detail)
 			// Ticks fall on multiples of 50 ms; the socket exists 30 ms later.
-			Expect(s.Start % (50 * time.Millisecond)).To(BeNumerically(">=", stall), "sample at %s", s.Start)
+			Expect(s.Start%(50*time.Millisecond)).To(BeNumerically(">=", stall), "sample at %s", s.Start)
 			Expect(s.Latency).To(BeNumerically("<", stall))
 		}
 	})
@@ -65,7 +65,7 @@ var _ = Describe("a check's start", func() {
 		Expect(ss).NotTo(BeEmpty())
 		for _, s := range ss {
 			Expect(s.OK).To(BeTrue(), s.Detail)
-			Expect(s.Start % (100 * time.Millisecond)).To(BeNumerically(">=", stall), "sample at %s", s.Start)
+			Expect(s.Start%(100*time.Millisecond)).To(BeNumerically(">=", stall), "sample at %s", s.Start)
 		}
 	})
 })
