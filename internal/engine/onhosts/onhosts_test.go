@@ -193,6 +193,40 @@ verify:
 		Expect(string(md)).To(MatchRegexp(`\| h1 \| .* \| ±\d+\.\d{3} ms \| peer \|`))
 	})
 
+	It("refuses a step on this machine that would cut the SSH connection to a host, unless allowLockout is set", func() {
+		// Port h2 of the management bridge carries the connection to h1,
+		// dialled from the management namespace (dialNetns).
+		body := fmt.Sprintf(`steps:
+  - {name: cut-mgmt, fault: link.down, with: {netns: %s, link: h2}, duration: 500ms}
+  - {name: cut, fault: link.down, on: h1, with: {link: eth1}, duration: 500ms}
+`, s.Mgmt)
+		exp := experiment("cut-own-path", body)
+		mgmtPortUp := func() bool {
+			nh, err := nsutil.Handle(s.Mgmt)
+			Expect(err).NotTo(HaveOccurred())
+			defer nh.Close()
+			l, err := nh.LinkByName("h2")
+			Expect(err).NotTo(HaveOccurred())
+			return l.Attrs().Flags&net.FlagUp != 0
+		}
+		stop := watch([]string{h1.NS})
+		out, code := faultline("run", "--no-progress", "--out", filepath.Join(dir, "runs-own-path"), exp)
+		seen := stop()
+		Expect(code).To(Equal(2), out)
+		Expect(out).To(ContainSubstring("step cut-mgmt cuts the SSH connection to host h1 (198.19.0.2, dialled from netns " + s.Mgmt + ")"))
+		Expect(out).To(ContainSubstring("port h2 of bridge br0 cut"))
+		Expect(out).To(ContainSubstring("allowLockout"))
+		Expect(seen).To(BeEmpty(), "nothing was injected on h1")
+		Expect(mgmtPortUp()).To(BeTrue())
+
+		// Allowed, the plan passes: the run's guard and h1's lease bring
+		// everything back.
+		allowed := experiment("cut-own-path-allowed", "safety: {allowLockout: true}\n"+body)
+		out, code = faultline("plan", allowed)
+		Expect(code).To(Equal(0), out)
+		Expect(mgmtPortUp()).To(BeTrue(), "plan touches nothing")
+	})
+
 	It("refuses a host the inventory does not name, at its position", func() {
 		exp := experiment("unknown-host", `steps:
   - {name: cut, fault: link.down, on: h9, with: {link: eth1}}
