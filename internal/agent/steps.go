@@ -312,6 +312,11 @@ func (s *session) revertAll(by string) (int, error) {
 				n++
 			}
 		}
+		// A step never prepared (preflight only) holds nothing to revert:
+		// its locks go with the session, not with this process.
+		if !h.prepared {
+			h.unlockTargets()
+		}
 		h.mu.Unlock()
 	}
 	return n, errors.Join(errs...)
