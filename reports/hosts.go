@@ -12,7 +12,8 @@ import (
 // the controller's (the offset estimated from heartbeat round trips).
 // Samples and step stamps from the host are off by at most ClockError.
 type Host struct {
-	Name    string `json:"name"`
+	Name string `json:"name"`
+	// Address is how the host was reached (user@address:port).
 	Address string `json:"address,omitempty"`
 	// ClockError bounds a host stamp's error, seconds: the largest error
 	// of the estimates its stamps were mapped with.
