@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/faultline/faultline/internal/probes"
@@ -37,18 +38,11 @@ var _ = Describe("a check's start", func() {
 		// Whatever holds a check up before its socket exists (entering the
 		// namespace on a busy machine) must not date it early.
 		const stall = 30 * time.Millisecond
-		stalled := probes.ProberFunc(func(ctx context.Context) probes.Sample {
-			time.Sleep(stall)
-			return tcp.Check(ctx)
-		})
-		rec := runFor(200*time.Millisecond, probes.Spec{Name: "web", Prober: stalled, Every: 50 * time.Millisecond, Timeout: time.Second})
-		ss := rec.of("web")
+		ss, called := stalledRun(tcp, stall, 50*time.Millisecond)
 		Expect(len(ss)).To(BeNumerically(">=", 2))
-		for _, s := range ss {
+		for i, s := range ss {
 			Expect(s.OK).To(BeTrue(), s.Detail)
-			// Ticks fall on multiples of 50 ms; the socket exists 30 ms later.
-			Expect(s.Start%(50*time.Millisecond)).To(BeNumerically(">=", stall), "sample at %s", s.Start)
-			Expect(s.Latency).To(BeNumerically("<", stall))
+			Expect(s.Start).To(BeNumerically(">=", called[i]+stall), "sample %d at %s, check called at %s", i, s.Start, called[i])
 		}
 	})
 
@@ -56,19 +50,35 @@ var _ = Describe("a check's start", func() {
 		ns := newNetns()
 		const stall = 30 * time.Millisecond
 		ex := newProber(execProbe([]string{"true"}, nil, ns))
-		stalled := probes.ProberFunc(func(ctx context.Context) probes.Sample {
-			time.Sleep(stall)
-			return ex.Check(ctx)
-		})
-		rec := runFor(200*time.Millisecond, probes.Spec{Name: "cmd", Prober: stalled, Every: 100 * time.Millisecond, Timeout: time.Second})
-		ss := rec.of("cmd")
+		ss, called := stalledRun(ex, stall, 100*time.Millisecond)
 		Expect(ss).NotTo(BeEmpty())
-		for _, s := range ss {
+		for i, s := range ss {
 			Expect(s.OK).To(BeTrue(), s.Detail)
-			Expect(s.Start%(100*time.Millisecond)).To(BeNumerically(">=", stall), "sample at %s", s.Start)
+			Expect(s.Start).To(BeNumerically(">=", called[i]+stall), "sample %d at %s, check called at %s", i, s.Start, called[i])
 		}
 	})
 })
+
+// stalledRun samples p for 200 ms with every check held up by stall
+// before it begins; called[i] is when the sampler called check i, as an
+// offset from the run's base.
+func stalledRun(p probes.Prober, stall, every time.Duration) (ss []probes.Sample, called []time.Duration) {
+	base := time.Now()
+	var mu sync.Mutex
+	stalled := probes.ProberFunc(func(ctx context.Context) probes.Sample {
+		mu.Lock()
+		called = append(called, time.Since(base))
+		mu.Unlock()
+		time.Sleep(stall)
+		return p.Check(ctx)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	probes.Run(ctx, base, []probes.Spec{{Name: "p", Prober: stalled, Every: every, Timeout: time.Second}}, func(_ string, s probes.Sample) {
+		ss = append(ss, s)
+	})
+	return ss, called[:len(ss)]
+}
 
 var _ = Describe("tcp probe against a server that resets at once", func() {
 	It("counts the connection as opened: the handshake completed", func() {
