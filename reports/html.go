@@ -126,8 +126,10 @@ func planRows(r *Report) []planRow {
 }
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":  func(v float64) string { return fmt.Sprintf("%.3f%%", v) },
-	"secs": secs,
+	"pct":      func(v float64) string { return fmt.Sprintf("%.3f%%", v) },
+	"secs":     secs,
+	"clockErr": clockErr,
+	"ms":       func(s float64) string { return fmt.Sprintf("%.3f ms", s*1000) },
 	"win": func(r *Report, w verify.Phase) string {
 		if w.To == 0 && w.From == 0 {
 			return "—"

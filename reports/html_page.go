@@ -110,6 +110,12 @@ svg .wf-none{fill:var(--bad);font-style:italic}
 <details><summary>Text timeline</summary><pre id="text-timeline">{{.TextTimeline}}</pre></details>
 </section>
 
+{{if .R.Hosts}}<section id="hosts"><h2>Hosts</h2>
+<p class="muted">Times from a host are mapped onto this machine's clock (offset estimated from heartbeat round trips); the clock error bounds how far they may be off.</p>
+<table><thead><tr><th>host</th><th>reached as</th><th>clock error</th><th>round trip</th><th>probes</th></tr></thead><tbody>
+{{range .R.Hosts}}<tr><td>{{.Name}}</td><td>{{.Address}}</td><td class="num">{{clockErr .ClockError}}</td><td class="num">{{ms .RTT}}</td><td>{{join .Probes ", "}}</td></tr>
+{{end}}</tbody></table></section>{{end}}
+
 {{with .Cmp}}<section id="baseline"><h2>Compared with baseline {{.Baseline}}</h2>
 <p>{{.Headline}}</p>
 <table><thead><tr><th>measured</th><th>bound</th><th>baseline</th><th>this run</th><th>change</th><th></th></tr></thead><tbody>

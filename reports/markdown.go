@@ -44,6 +44,13 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	for _, p := range r.Probes {
 		fmt.Fprintf(&b, "| %s | %d | %.3f%% | %s | %d |\n", mdEscape(p.Name), p.Samples, p.Availability, secs(p.MaxOutage), p.OutageCount)
 	}
+	if len(r.Hosts) > 0 {
+		b.WriteString("\n### Hosts\n\n| host | reached as | clock error | probes |\n|---|---|---|---|\n")
+		for _, h := range r.Hosts {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdEscape(h.Name), mdEscape(h.Address), clockErr(h.ClockError), mdEscape(strings.Join(h.Probes, ", ")))
+		}
+		b.WriteString("\nTimes from a host are mapped onto this machine's clock; the clock error bounds how far they may be off.\n")
+	}
 	host := ""
 	if r.Host != "" {
 		host = " on " + mdEscape(r.Host)

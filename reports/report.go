@@ -46,6 +46,8 @@ type Report struct {
 	Steps     []Step           `json:"steps"`
 	Probes    []Probe          `json:"probes"`
 	Targets   []faults.Target  `json:"targets,omitempty"`
+	// Hosts are the remote hosts the run reached, with their clock error.
+	Hosts []Host `json:"hosts,omitempty"`
 
 	// What the HTML timeline draws from: the experiment and every sample.
 	exp *experiments.Experiment
@@ -104,6 +106,7 @@ func Build(run *journal.Run) *Report {
 		r.Verdicts = verify.Evaluate(exp, tl)
 	}
 	r.Passed = verify.Passed(r.Verdicts)
+	r.Hosts = hostsOf(run)
 	for _, a := range run.Aborts {
 		r.Aborts = append(r.Aborts, a.Reason)
 	}

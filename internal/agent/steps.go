@@ -23,6 +23,7 @@ type held struct {
 	action             faults.Action
 
 	prepared, injected, reverted bool
+	locks                        *engine.TargetLocks // the targets', from preflight or prepare until revert
 }
 
 // stepTimeout bounds one prepare, inject or revert on the host.
@@ -144,6 +145,13 @@ func (s *session) preflight(st *wire.Step) (*wire.Reply, error) {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, stepTimeout)
 	defer cancel()
+	// Another run holding a target is a preflight error, as locally.
+	h.mu.Lock()
+	err = s.lockTargets(h)
+	h.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	if ok {
 		if err := pf.Preflight(ctx); err != nil {
 			return nil, err
@@ -200,6 +208,9 @@ func (s *session) prepare(st *wire.Step) (*wire.Reply, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, stepTimeout)
 	defer cancel()
 	if err := s.lockout(ctx, h); err != nil {
+		return nil, err
+	}
+	if err := s.lockTargets(h); err != nil {
 		return nil, err
 	}
 	undo, err := h.fault.Prepare(ctx)
@@ -283,6 +294,7 @@ func (s *session) revertLocked(h *held, by string) (int64, error) {
 		return start, fmt.Errorf("revert %s: %w", h.step, err)
 	}
 	h.reverted = true
+	h.unlockTargets()
 	return start, s.jw.Step(journal.StepRec{Step: h.step, Ev: journal.EvReverted, At: time.Duration(start), By: by})
 }
 
@@ -306,6 +318,11 @@ func (s *session) revertAll(by string) (int, error) {
 			} else {
 				n++
 			}
+		}
+		// A step never prepared (preflight only) holds nothing to revert:
+		// its locks go with the session, not with this process.
+		if !h.prepared {
+			h.unlockTargets()
 		}
 		h.mu.Unlock()
 	}

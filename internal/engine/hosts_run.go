@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/internal/probes"
 	"github.com/faultline/faultline/internal/remote"
 )
@@ -71,21 +72,8 @@ func (r *runner) watchHosts(done <-chan struct{}) {
 	}
 }
 
-// HostRec is the journal's record of one host at the end of a run: how
-// it was reached, the agent's own journal there, and how well the host's
-// clock was mapped onto this one (samples and stamps from the host carry
-// at most ClockError of error).
-type HostRec struct {
-	T          string        `json:"t"` // "host"
-	Host       string        `json:"host"`
-	Addr       string        `json:"addr,omitempty"`
-	AgentPID   int           `json:"agentPid,omitempty"`
-	Journal    string        `json:"agentJournal,omitempty"`
-	ClockError time.Duration `json:"clockError"`
-	Offset     time.Duration `json:"clockOffset"`
-	RTT        time.Duration `json:"rtt"`
-	Samples    int           `json:"clockSamples"`
-}
+// HostRec is the journal's record of one host at the end of a run.
+type HostRec = journal.HostRec
 
 // HostRecords describes every host session of a plan.
 func HostRecords(h *Hosts) []HostRec {
@@ -96,7 +84,8 @@ func HostRecords(h *Hosts) []HostRec {
 	for _, name := range sortedNames(h.Execs) {
 		ex := h.Execs[name]
 		c := ex.Clock()
-		r := HostRec{T: "host", Host: name, Addr: h.Addr[name], ClockError: c.Error, Offset: c.Offset, RTT: c.RTT, Samples: c.Samples}
+		r := HostRec{T: "host", Host: name, Addr: h.Addr[name], ClockError: c.Error, ClockWorst: c.Worst,
+			Offset: c.Offset, RTT: c.RTT, Samples: c.Samples}
 		if hx, ok := ex.(remote.Host); ok {
 			a := hx.Agent()
 			r.AgentPID, r.Journal = a.PID, a.Journal

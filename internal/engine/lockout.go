@@ -53,22 +53,39 @@ type protectedPath struct {
 
 // LockoutRisks lists every step that would cut the path from the
 // operator's namespace to the SSH client, the default gateway, or a
-// remote endpoint (a libvirt URI) the run still needs. It only reads
+// remote endpoint (a libvirt URI) the run still needs, and every step on
+// this machine that would cut the SSH connection to one of the
+// experiment's hosts. It only reads
 // routes; what each step cuts and needs, the step's fault or action says.
 func (p *Plan) LockoutRisks(ctx context.Context, c LockoutCheck) ([]LockoutRisk, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cuts := p.hostCuts(c.Netns)
+	risks, err := p.nsRisks(c.Netns, p.hostCuts(c.Netns), func(h *netlink.Handle) ([]protectedPath, error) {
+		return p.protectedPaths(ctx, h, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The SSH connections to the experiment's hosts, from the namespaces
+	// they are dialled from (lockout_hosts.go).
+	more, err := p.hostPathRisks(ctx)
+	return append(risks, more...), err
+}
+
+// nsRisks lists the steps that would cut a path from the namespace netns:
+// cuts are what the steps do there, paths (read with a handle in netns)
+// what must survive.
+func (p *Plan) nsRisks(netns string, cuts cutSet, pathsIn func(*netlink.Handle) ([]protectedPath, error)) ([]LockoutRisk, error) {
 	if cuts.empty() {
 		return nil, nil
 	}
-	h, err := lockoutHandle(c.Netns)
+	h, err := lockoutHandle(netns)
 	if err != nil {
 		return nil, fmt.Errorf("lock-out check: %w", err)
 	}
 	defer h.Close()
-	paths, err := p.protectedPaths(ctx, h, c)
+	paths, err := pathsIn(h)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ type Run struct {
 	Steps   []StepRec // every step event, in journal order
 	Samples map[string][]measure.Sample
 	Aborts  []AbortRec
+	Hosts   []HostRec // remote hosts, in journal order
 	End     *EndRec
 	// Truncated is set when the last line was incomplete (a run still
 	// writing, or one that was killed).
@@ -173,6 +174,12 @@ func (r *Run) parseLine(line []byte) error {
 			return err
 		}
 		r.Aborts = append(r.Aborts, a)
+	case "host":
+		var h HostRec
+		if err := json.Unmarshal(line, &h); err != nil {
+			return err
+		}
+		r.Hosts = append(r.Hosts, h)
 	case "end":
 		var e EndRec
 		if err := json.Unmarshal(line, &e); err != nil {

@@ -9,6 +9,8 @@
 //	       the fault is injected), injected, reverted, failed, done (action)
 //	s      one probe's samples within one second, compact (see samplesLine)
 //	abort  a stop condition or signal, with the reason
+//	host   a remote host at the end of the run: its agent, and how well
+//	       its clock was mapped onto this one
 //	end    final status and exit code
 //
 // Every time is a monotonic offset in nanoseconds from the run's start.
@@ -106,6 +108,28 @@ type AbortRec struct {
 	At     time.Duration `json:"at"`
 	Reason string        `json:"reason"`
 }
+
+// HostRec is one remote host at the end of a run: how it was reached,
+// the agent's own journal there, and how its monotonic clock was mapped
+// onto this one (offset estimated from heartbeat round trips). Samples
+// and step stamps from the host are off by at most ClockWorst (the
+// largest error of an estimate a stamp was mapped with); ClockError is
+// the final estimate's.
+type HostRec struct {
+	T          string        `json:"t"` // "host"
+	Host       string        `json:"host"`
+	Addr       string        `json:"addr,omitempty"`
+	AgentPID   int           `json:"agentPid,omitempty"`
+	Journal    string        `json:"agentJournal,omitempty"`
+	ClockError time.Duration `json:"clockError"`
+	ClockWorst time.Duration `json:"clockWorst,omitempty"`
+	Offset     time.Duration `json:"clockOffset"`
+	RTT        time.Duration `json:"rtt"`
+	Samples    int           `json:"clockSamples"`
+}
+
+// Bound is what a stamp from the host may be off by at most.
+func (h HostRec) Bound() time.Duration { return max(h.ClockError, h.ClockWorst) }
 
 // EndRec is the last record.
 type EndRec struct {

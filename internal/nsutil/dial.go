@@ -14,10 +14,16 @@ type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 // the thread returns, so the connection can be used from any goroutine.
 // Host names are resolved by the resolver of faultline's own namespace:
 // use IP literals to keep every packet inside the named one.
-func Dialer(name string) DialFunc {
+func Dialer(name string) DialFunc { return DialerWith(net.Dialer{}, name) }
+
+// DialerWith is Dialer with d's settings (timeouts, ControlContext). Its
+// ControlContext runs on the thread inside the namespace, once the socket
+// exists and before it connects: the moment to stamp when a connection
+// attempt really began, after any wait to enter the namespace.
+func DialerWith(d net.Dialer, name string) DialFunc {
 	// No fast fallback: dialParallel would create sockets on goroutines
 	// that are not locked into the namespace.
-	d := &net.Dialer{FallbackDelay: -1}
+	d.FallbackDelay = -1
 	if name == "" {
 		return d.DialContext
 	}

@@ -97,11 +97,11 @@ func (e *execProber) Check(ctx context.Context) Sample {
 	cmd.WaitDelay = waitDelay
 
 	start := time.Now()
-	if err := e.start(cmd); err != nil {
+	if err := e.start(ctx, cmd); err != nil {
 		return Sample{Latency: time.Since(start), Detail: "start: " + err.Error()}
 	}
 	werr := cmd.Wait()
-	s := Sample{Latency: time.Since(start), Value: firstNumber(stdout.buf.String())}
+	s := Sample{Latency: time.Since(startedAt(ctx, start)), Value: firstNumber(stdout.buf.String())}
 
 	code := cmd.ProcessState.ExitCode() // -1 when killed by a signal
 	// The exit status decides; output still held open by a grandchild
@@ -130,12 +130,14 @@ func (e *execProber) Check(ctx context.Context) Sample {
 
 // start forks the command from a thread inside the probe's namespace; the
 // child inherits the thread's namespace.
-func (e *execProber) start(cmd *exec.Cmd) error {
+func (e *execProber) start(ctx context.Context, cmd *exec.Cmd) error {
 	if e.netns == "" {
+		MarkStart(ctx)
 		return cmd.Start()
 	}
 	var startErr error
 	if err := inNetns(e.netns, func() error {
+		MarkStart(ctx)
 		startErr = cmd.Start()
 		return nil
 	}); err != nil {

@@ -89,7 +89,7 @@ func (h *httpProber) Check(ctx context.Context) Sample {
 	defer cancel()
 	start := time.Now()
 	s := h.get(ctx)
-	s.Latency = time.Since(start)
+	s.Latency = time.Since(startedAt(ctx, start))
 	if !s.OK {
 		// The next check must prove the path works, not reuse a
 		// connection that may be half dead.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"syscall"
 )
 
 // Network namespaces are Linux's: elsewhere a probe runs where faultline
@@ -17,7 +18,10 @@ import (
 var errNoNetns = errors.New("network namespaces need Linux")
 
 func netnsDialer(netns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	d := &net.Dialer{}
+	d := &net.Dialer{ControlContext: func(ctx context.Context, _, _ string, _ syscall.RawConn) error {
+		MarkStart(ctx)
+		return nil
+	}}
 	if netns == "" {
 		return d.DialContext
 	}

@@ -22,8 +22,9 @@ type Spec struct {
 //
 // Ticks are aligned to base+k*Every; base must carry a monotonic reading
 // (take it from time.Now()). Each sample's Start is its check's start as an
-// offset from base. The first check of a probe runs at once (or at base, if
-// base is in the future). Checks of one probe never overlap: after a check
+// offset from base: the moment the check marked (MarkStart), else the
+// sampler's stamp just before it called the check. The first check of a
+// probe runs at once (or at base, if base is in the future). Checks of one probe never overlap: after a check
 // ends, the next one starts at the first tick boundary after that moment,
 // so a check that overruns its interval skips the ticks it covered.
 //
@@ -70,10 +71,14 @@ func runProbe(ctx context.Context, base time.Time, sp Spec, emit func(string, Sa
 			return
 		}
 		start := time.Now()
-		s := checkOnce(ctx, sp.Prober, timeout)
+		s, marked := checkOnce(ctx, sp.Prober, timeout)
 		end := time.Now()
 		if ctx.Err() != nil && !s.OK {
 			return
+		}
+		// The check says when it began to measure (MarkStart).
+		if marked.After(start) && !marked.After(end) {
+			start = marked
 		}
 		s.Start = start.Sub(base)
 		if s.Latency == 0 {
@@ -135,14 +140,19 @@ func nextTick(base time.Time, every time.Duration, now time.Time) time.Time {
 	return base.Add(k * every)
 }
 
-// checkOnce runs one check under its timeout; a panic becomes a failed sample.
-func checkOnce(ctx context.Context, p Prober, timeout time.Duration) (s Sample) {
+// checkOnce runs one check under its timeout; a panic becomes a failed
+// sample. marked is the start the check marked (zero when none).
+func checkOnce(ctx context.Context, p Prober, timeout time.Duration) (s Sample, marked time.Time) {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	cctx, mark := withStartMark(cctx)
 	defer func() {
 		if r := recover(); r != nil {
 			s = Sample{OK: false, Detail: fmt.Sprintf("check panicked: %v", r)}
 		}
+		if t := mark.t.Load(); t != nil {
+			marked = *t
+		}
 	}()
-	return p.Check(cctx)
+	return p.Check(cctx), time.Time{}
 }

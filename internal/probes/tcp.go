@@ -2,10 +2,11 @@ package probes
 
 import (
 	"context"
+	"errors"
 	"net"
-	"time"
-
 	"strconv"
+	"syscall"
+	"time"
 )
 
 func init() {
@@ -55,7 +56,13 @@ func (t *tcpProber) Check(ctx context.Context) Sample {
 	defer cancel()
 	start := time.Now()
 	conn, err := t.dial(ctx, "tcp", t.addr)
-	lat := time.Since(start)
+	lat := time.Since(startedAt(ctx, start))
+	if errors.Is(err, syscall.ECONNRESET) {
+		// Linux answers a connect with ECONNRESET only past SYN_SENT (a
+		// refused SYN is ECONNREFUSED): the handshake completed and the
+		// server reset the connection before the dial looked. It opened.
+		return Sample{OK: true, Value: 1, Latency: lat}
+	}
 	if err != nil {
 		return Sample{Latency: lat, Detail: describeErr(ctx, t.timeout, err)}
 	}

@@ -320,6 +320,6 @@ func (c *Client) Close(ctx context.Context) error {
 // mapStamp maps an agent-clock stamp onto the controller's clock, as an
 // offset from base.
 func (c *Client) mapStamp(agent time.Duration, base time.Time) time.Duration {
-	e := c.clock.estimate()
+	e := c.clock.use()
 	return agent - e.Offset - base.Sub(c.epoch)
 }

@@ -14,7 +14,12 @@ type ClockEstimate struct {
 	RTT    time.Duration
 	// Samples is how many round trips the estimate was chosen from.
 	Samples int
-	OK      bool
+	// Worst is the largest Error of the estimates stamps were mapped
+	// with so far: what a sample or step stamp from the host may be off
+	// by at most (an early one was mapped before the filter had its
+	// best round trip).
+	Worst time.Duration
+	OK    bool
 }
 
 // clockWindow keeps the last round trips; the one with the smallest RTT
@@ -28,10 +33,11 @@ type roundTrip struct {
 }
 
 type clock struct {
-	mu   sync.Mutex
-	ring [clockWindow]roundTrip
-	n    int
-	next int
+	mu    sync.Mutex
+	ring  [clockWindow]roundTrip
+	n     int
+	next  int
+	worst time.Duration
 }
 
 // add records one heartbeat: sent and recv on the controller's clock, at
@@ -54,8 +60,24 @@ func (c *clock) add(sent, recv, agent time.Duration) {
 func (c *clock) estimate() ClockEstimate {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.estimateLocked()
+}
+
+// use is the estimate a stamp is mapped with; it counts towards Worst.
+func (c *clock) use() ClockEstimate {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.estimateLocked()
+	if e.Error > c.worst {
+		c.worst = e.Error
+	}
+	e.Worst = c.worst
+	return e
+}
+
+func (c *clock) estimateLocked() ClockEstimate {
 	if c.n == 0 {
-		return ClockEstimate{}
+		return ClockEstimate{Worst: c.worst}
 	}
 	best := c.ring[0]
 	for _, rt := range c.ring[1:c.n] {
@@ -63,5 +85,5 @@ func (c *clock) estimate() ClockEstimate {
 			best = rt
 		}
 	}
-	return ClockEstimate{Offset: best.offset, Error: best.rtt / 2, RTT: best.rtt, Samples: c.n, OK: true}
+	return ClockEstimate{Offset: best.offset, Error: best.rtt / 2, RTT: best.rtt, Samples: c.n, Worst: c.worst, OK: true}
 }

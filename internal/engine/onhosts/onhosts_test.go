@@ -2,6 +2,7 @@ package onhosts_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -168,6 +169,62 @@ verify:
 		Expect(string(j)).To(MatchRegexp(`"t":"host","host":"h1","addr":"h1 \(root@198\.19\.0\.2:22\)","agentPid":\d+,"agentJournal":"[^"]+"`), "the journal says where each agent journaled")
 		Expect(out).To(MatchRegexp(`host h1: clock mapped within ±\S+ \(round trip`))
 		GinkgoWriter.Println(out)
+
+		// The report states each host's clock error: what its stamps may be off by.
+		rj, err := os.ReadFile(filepath.Join(runs, "report.json"))
+		Expect(err).NotTo(HaveOccurred())
+		var rep struct {
+			Hosts []struct {
+				Name       string   `json:"name"`
+				ClockError float64  `json:"clockError"`
+				Probes     []string `json:"probes"`
+			} `json:"hosts"`
+		}
+		Expect(json.Unmarshal(rj, &rep)).To(Succeed())
+		Expect(rep.Hosts).To(HaveLen(2))
+		for _, h := range rep.Hosts {
+			GinkgoWriter.Printf("report: host %s clock error ±%.3f ms\n", h.Name, h.ClockError*1000)
+			Expect(h.ClockError).To(And(BeNumerically(">", 0), BeNumerically("<", 0.05)), "host %s", h.Name)
+		}
+		Expect(rep.Hosts[0].Name).To(Equal("h1"))
+		Expect(rep.Hosts[0].Probes).To(Equal([]string{"peer"}))
+		md, err := os.ReadFile(filepath.Join(runs, "summary.md"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(md)).To(MatchRegexp(`\| h1 \| .* \| ±\d+\.\d{3} ms \| peer \|`))
+	})
+
+	It("refuses a step on this machine that would cut the SSH connection to a host, unless allowLockout is set", func() {
+		// Port h2 of the management bridge carries the connection to h1,
+		// dialled from the management namespace (dialNetns).
+		body := fmt.Sprintf(`steps:
+  - {name: cut-mgmt, fault: link.down, with: {netns: %s, link: h2}, duration: 500ms}
+  - {name: cut, fault: link.down, on: h1, with: {link: eth1}, duration: 500ms}
+`, s.Mgmt)
+		exp := experiment("cut-own-path", body)
+		mgmtPortUp := func() bool {
+			nh, err := nsutil.Handle(s.Mgmt)
+			Expect(err).NotTo(HaveOccurred())
+			defer nh.Close()
+			l, err := nh.LinkByName("h2")
+			Expect(err).NotTo(HaveOccurred())
+			return l.Attrs().Flags&net.FlagUp != 0
+		}
+		stop := watch([]string{h1.NS})
+		out, code := faultline("run", "--no-progress", "--out", filepath.Join(dir, "runs-own-path"), exp)
+		seen := stop()
+		Expect(code).To(Equal(2), out)
+		Expect(out).To(ContainSubstring("step cut-mgmt cuts the SSH connection to host h1 (198.19.0.2, dialled from netns " + s.Mgmt + ")"))
+		Expect(out).To(ContainSubstring("port h2 of bridge br0 cut"))
+		Expect(out).To(ContainSubstring("allowLockout"))
+		Expect(seen).To(BeEmpty(), "nothing was injected on h1")
+		Expect(mgmtPortUp()).To(BeTrue())
+
+		// Allowed, the plan passes: the run's guard and h1's lease bring
+		// everything back.
+		allowed := experiment("cut-own-path-allowed", "safety: {allowLockout: true}\n"+body)
+		out, code = faultline("plan", allowed)
+		Expect(code).To(Equal(0), out)
+		Expect(mgmtPortUp()).To(BeTrue(), "plan touches nothing")
 	})
 
 	It("refuses a host the inventory does not name, at its position", func() {
@@ -234,7 +291,9 @@ steps:
 			out, code := faultline("run", "--no-progress", "--out", runs, exp)
 			done <- result{out, code}
 		}()
-		Eventually(func() bool { return !linkUp(h1.NS) && !linkUp(h2.NS) }, 20*time.Second, 10*time.Millisecond).Should(BeTrue(), "injected on both")
+		// Set-up (SSH, binary check, agents, preflight) alone takes 11-14 s
+		// on a loaded 2-core machine.
+		Eventually(func() bool { return !linkUp(h1.NS) && !linkUp(h2.NS) }, time.Minute, 10*time.Millisecond).Should(BeTrue(), "injected on both")
 		// Cut h1's management link: the controller hears no more echoes.
 		sshtest.SetLink(h1.NS, "eth0", false)
 		cut := time.Now()
@@ -275,7 +334,7 @@ steps:
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		Expect(cmd.Start()).To(Succeed())
-		Eventually(func() bool { return !linkUp(h1.NS) && !linkUp(h2.NS) }, 20*time.Second, 10*time.Millisecond).Should(BeTrue(), "injected on both")
+		Eventually(func() bool { return !linkUp(h1.NS) && !linkUp(h2.NS) }, time.Minute, 10*time.Millisecond).Should(BeTrue(), "injected on both")
 		Expect(cmd.Process.Kill()).To(Succeed())
 		killed := time.Now()
 		_ = cmd.Wait()
