@@ -50,19 +50,41 @@ cgroup_controllers = [ ]
 namespaces = [ ]
 `
 
+// hypervisorBinds makes the hypervisor's private libvirt directories and
+// returns them as binds (host dir -> path seen inside). Its libvirtd and
+// its sshd get the same ones, so that what runs over SSH on the
+// hypervisor (an agent with a libvirt fault on qemu:///system) sees that
+// hypervisor's libvirt, not the machine's: /run/libvirt/libvirt-sock
+// there is a link to the hypervisor's socket.
+func hypervisorBinds(hv string) ([][2]string, error) {
+	dir := HypervisorDir(hv)
+	var binds [][2]string
+	for _, d := range privateDirs {
+		host := filepath.Join(dir, d.sub)
+		if err := os.MkdirAll(host, 0o755); err != nil {
+			return nil, err
+		}
+		binds = append(binds, [2]string{host, d.target})
+	}
+	link := filepath.Join(dir, "run", "libvirt-sock")
+	if cur, err := os.Readlink(link); err != nil || cur != SocketPath(hv) {
+		_ = os.Remove(link)
+		if err := os.Symlink(SocketPath(hv), link); err != nil {
+			return nil, fmt.Errorf("link %s: %w", link, err)
+		}
+	}
+	return binds, nil
+}
+
 // startLibvirtd starts the hypervisor's libvirtd unless it already answers.
 func (l *builder) startLibvirtd(ctx context.Context, hv string) error {
 	if pingLibvirt(hv) == nil {
 		return nil
 	}
 	dir := HypervisorDir(hv)
-	var binds [][2]string
-	for _, d := range privateDirs {
-		host := filepath.Join(dir, d.sub)
-		if err := os.MkdirAll(host, 0o755); err != nil {
-			return err
-		}
-		binds = append(binds, [2]string{host, d.target})
+	binds, err := hypervisorBinds(hv)
+	if err != nil {
+		return err
 	}
 	_ = os.Remove(SocketPath(hv))
 	if err := os.WriteFile(filepath.Join(dir, "etc", "libvirtd.conf"), fmt.Appendf(nil, libvirtdConf, dir), 0o644); err != nil {

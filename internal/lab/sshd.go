@@ -65,7 +65,17 @@ func (l *builder) startSSHD(ctx context.Context, node string) error {
 		return err
 	}
 	log := filepath.Join(dir, "sshd.log")
-	pid, err := startDaemon(helperSpec{Netns: node, Argv: []string{SSHDPath, "-D", "-e", "-f", conf}}, log)
+	spec := helperSpec{Netns: node, Argv: []string{SSHDPath, "-D", "-e", "-f", conf}}
+	if l.topo.isHypervisor(node) {
+		// Its libvirtd's mount view: qemu:///system over SSH is this
+		// hypervisor's libvirtd, as on a real host.
+		binds, err := hypervisorBinds(node)
+		if err != nil {
+			return err
+		}
+		spec.Binds = binds
+	}
+	pid, err := startDaemon(spec, log)
 	if err != nil {
 		return err
 	}
