@@ -122,8 +122,10 @@ func (v *validator) run() {
 	case !experimentName.MatchString(e.Name):
 		v.errf("name", "bad name %q: use only a-z, 0-9 and -", e.Name)
 	}
+	v.outOfBand() // bmc.power and bmc `on:` a host: its BMC settings (outofband.go)
 	v.probes()
 	v.hosts()
+	v.runOutOfBandHere()
 	for i, s := range e.SteadyState {
 		v.steadyState(i, s)
 	}

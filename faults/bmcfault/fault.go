@@ -17,6 +17,9 @@ type params struct {
 	Config
 	// Action is off (default), cycle, reset, soft (ACPI shutdown) or on.
 	Action string `json:"action,omitempty" enum:"off cycle reset soft on" default:"off"`
+	// Host is the host whose BMC this is: set from the step's `on:` (the
+	// BMC is dialled from this machine, never from the host), for messages.
+	Host string `json:"host,omitempty"`
 }
 
 // undo is bmc.power's undo record: the BMC, where its password comes from
@@ -69,7 +72,11 @@ func (f *powerFault) Describe() string {
 	if !nsutil.IsHost(f.p.Netns) {
 		where = " from netns " + f.p.Netns
 	}
-	return fmt.Sprintf("chassis power %s through BMC %s%s", f.p.Action, f.p.endpoint(), where)
+	whose := "BMC"
+	if f.p.Host != "" {
+		whose = f.p.Host + "'s BMC"
+	}
+	return fmt.Sprintf("chassis power %s through %s %s%s", f.p.Action, whose, f.p.endpoint(), where)
 }
 
 func (f *powerFault) Targets() []faults.Target {
@@ -88,7 +95,15 @@ func (f *powerFault) Endpoints() []faults.Endpoint {
 // Preflight connects, authenticates and reads the power state.
 func (f *powerFault) Preflight(ctx context.Context) error {
 	_, err := PowerState(ctx, f.p.Config)
-	return err
+	return onHost(f.p.Host, err)
+}
+
+// onHost names the host whose BMC failed, when the step named one.
+func onHost(host string, err error) error {
+	if err == nil || host == "" {
+		return err
+	}
+	return fmt.Errorf("host %s: %w", host, err)
 }
 
 // Prepare snapshots the power state the revert restores, and keeps the

@@ -29,11 +29,13 @@ type ProbeParams struct {
 	PasswordEnv  string          `json:"passwordEnv,omitempty" doc:"An environment variable holding the password; or passwordFile."`
 	CipherSuite  int             `json:"cipherSuite,omitempty" doc:"RMCP+ cipher suite; default 17, then 3."`
 	Timeout      probes.Duration `json:"timeout,omitempty" doc:"Per check; default the interval."`
+	Host         string          `json:"host,omitempty" doc:"The host whose BMC this is (set from the probe's on:, which dials the BMC from this machine); for messages."`
 }
 
 // bmcProber reads the chassis power state. Each check opens and closes
 // its own session, so a BMC that restarts is read again at the next one.
 type bmcProber struct {
+	host    string
 	cfg     Config
 	timeout time.Duration
 }
@@ -54,7 +56,7 @@ func newProbe(d probes.Def) (probes.Prober, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &bmcProber{cfg: cfg, timeout: probes.Timeout(d)}, nil
+	return &bmcProber{host: p.Host, cfg: cfg, timeout: probes.Timeout(d)}, nil
 }
 
 func (b *bmcProber) Check(ctx context.Context) probes.Sample {
@@ -78,5 +80,5 @@ func (b *bmcProber) Check(ctx context.Context) probes.Sample {
 // unreachable BMC stops the plan before anything is injected.
 func (b *bmcProber) Preflight(ctx context.Context) error {
 	_, err := PowerState(ctx, b.cfg)
-	return err
+	return onHost(b.host, err)
 }

@@ -249,6 +249,11 @@ func (r *raw) resolve() (*Inventory, error) {
 		if err != nil {
 			errs = append(errs, err)
 		}
+		bmc, err := r.bmcOf(name, vars)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		spec.BMC = bmc
 		spec.ResolvePaths(filepath.Dir(r.file))
 		h.Spec = spec
 		inv.Hosts[name] = h

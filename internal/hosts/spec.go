@@ -24,6 +24,9 @@ type Spec struct {
 	// HostKey pins the host's public key from a file instead of
 	// known_hosts (for a lab whose keys are generated with it).
 	HostKey string `json:"hostKey,omitempty"`
+	// BMC is the host's out-of-band controller (bmc.power and the bmc
+	// probe `on:` this host dial it from the controller).
+	BMC *BMC `json:"bmc,omitempty"`
 }
 
 // FieldError is a problem with one field of a host entry. Field is a path
@@ -55,6 +58,7 @@ var specFields = map[string]func(*Spec, string, any) *FieldError{
 	"jump":       str(func(s *Spec) *string { return &s.Jump }),
 	"hostKey":    str(func(s *Spec) *string { return &s.HostKey }),
 	"port":       decodePort,
+	"bmc":        decodeBMC,
 }
 
 func str(field func(*Spec) *string) func(*Spec, string, any) *FieldError {
@@ -164,7 +168,11 @@ func DecodeHosts(m map[string]any) (map[string]Spec, []FieldError) {
 // relative to dir, the directory of the file that wrote them. Paths
 // starting with ~ are left for the dialer to expand.
 func (s *Spec) ResolvePaths(dir string) {
-	for _, p := range []*string{&s.Identity, &s.KnownHosts, &s.HostKey} {
+	paths := []*string{&s.Identity, &s.KnownHosts, &s.HostKey}
+	if s.BMC != nil {
+		paths = append(paths, &s.BMC.PasswordFile)
+	}
+	for _, p := range paths {
 		if *p != "" && !filepath.IsAbs(*p) && !strings.HasPrefix(*p, "~") {
 			*p = filepath.Join(dir, *p)
 		}
@@ -189,6 +197,7 @@ func (s Spec) over(o Spec) Spec {
 	if o.Port != 0 {
 		s.Port = o.Port
 	}
+	s.BMC = s.BMC.over(o.BMC)
 	return s
 }
 
