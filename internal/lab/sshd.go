@@ -41,6 +41,9 @@ func (l *builder) startSSHDs(ctx context.Context) error {
 	if err := l.writeSSHKeys(); err != nil {
 		return fmt.Errorf("ssh keys: %w", err)
 	}
+	if err := l.writeRootHome(); err != nil {
+		return fmt.Errorf("root's home on the nodes: %w", err)
+	}
 	if _, err := os.Stat(privsepDir); errors.Is(err, os.ErrNotExist) {
 		if err := l.st.add(func(s *record) { s.Made = appendOnce(s.Made, privsepDir) }); err != nil {
 			return err
@@ -65,7 +68,8 @@ func (l *builder) startSSHD(ctx context.Context, node string) error {
 		return err
 	}
 	log := filepath.Join(dir, "sshd.log")
-	spec := helperSpec{Netns: node, Argv: []string{SSHDPath, "-D", "-e", "-f", conf}}
+	spec := helperSpec{Netns: node, Argv: []string{SSHDPath, "-D", "-e", "-f", conf},
+		Binds: [][2]string{{rootHome(), "/root"}}}
 	if l.topo.isHypervisor(node) {
 		// Its libvirtd's mount view: qemu:///system over SSH is this
 		// hypervisor's libvirtd, as on a real host.
@@ -73,7 +77,7 @@ func (l *builder) startSSHD(ctx context.Context, node string) error {
 		if err != nil {
 			return err
 		}
-		spec.Binds = binds
+		spec.Binds = append(spec.Binds, binds...)
 	}
 	pid, err := startDaemon(spec, log)
 	if err != nil {

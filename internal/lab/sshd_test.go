@@ -124,6 +124,19 @@ hypervisors:
 		Expect(h).To(HaveKeyWithValue("faultline_dial_netns", mgmt))
 	})
 
+	It("shows a hypervisor's sessions its libvirtd's /run/libvirt, and each node the others by name", func(ctx SpecContext) {
+		hv, client := topo.Hypervisors[0].Name, topo.Nodes[0].Name
+		a, _ := topo.MgmtAddress(hv)
+		out, err := exec.CommandContext(ctx, "ip", "netns", "exec", mgmt, "ssh", "-F", "/dev/null",
+			"-i", lab.ClientKey(), "-o", "UserKnownHostsFile="+lab.KnownHosts(), "-o", "StrictHostKeyChecking=yes",
+			"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=5",
+			"root@"+a.String(), "readlink /run/libvirt/libvirt-sock && ssh "+client+" stat -L -c %i /proc/self/ns/net").CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), "%s", out)
+		want, err := nsutil.Inode(client)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(strings.Fields(string(out))).To(Equal([]string{lab.SocketPath(hv), strconv.FormatUint(want, 10)}))
+	}, SpecTimeout(60e9))
+
 	It("is removed by Down: namespaces, sshd, keys", func(ctx SpecContext) {
 		res, err := lab.Down(ctx)
 		Expect(err).NotTo(HaveOccurred())
