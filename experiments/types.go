@@ -124,7 +124,7 @@ func (s *Step) Kind() string {
 func (s *Step) RevertAuto() bool { return s.Revert == "" || s.Revert == "auto" }
 
 // Verify is one assertion over the journal. Exactly one of Availability,
-// MaxOutage, Reaches, Latency, Never is set.
+// MaxOutage, Reaches, Latency, Never, Entered is set.
 type Verify struct {
 	Probe        string    `yaml:"probe" json:"probe"`
 	Availability string    `yaml:"availability,omitempty" json:"availability,omitempty"` // ">= 99.5%"
@@ -135,7 +135,11 @@ type Verify struct {
 	During       string    `yaml:"during,omitempty" json:"during,omitempty"`
 	Latency      *Latency  `yaml:"latency,omitempty" json:"latency,omitempty"`
 	Never        string    `yaml:"never,omitempty" json:"never,omitempty"` // "ok"
-	Line         int       `yaml:"-" json:"line,omitempty"`
+	// Entered counts the times the probe's value entered a condition
+	// ("== 0"), bounded by Times ("== 1"): a host powered off exactly once.
+	Entered string `yaml:"entered,omitempty" json:"entered,omitempty"`
+	Times   string `yaml:"times,omitempty" json:"times,omitempty"`
+	Line    int    `yaml:"-" json:"line,omitempty"`
 
 	parsed *parsedBounds // see verify_bounds.go
 }

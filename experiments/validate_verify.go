@@ -21,6 +21,7 @@ func (v *validator) verify(i int, f Verify, steps map[string]bool) {
 		{"reaches", f.Reaches != ""},
 		{"latency", f.Latency != nil},
 		{"never", f.Never != ""},
+		{"entered", f.Entered != ""},
 	} {
 		if v.written(p+"."+k.name, k.on) {
 			set = append(set, k.name)
@@ -28,10 +29,10 @@ func (v *validator) verify(i int, f Verify, steps map[string]bool) {
 	}
 	switch len(set) {
 	case 0:
-		v.errf(p, "set one of availability, maxOutage, reaches, latency, never")
+		v.errf(p, "set one of availability, maxOutage, reaches, latency, never, entered")
 	case 1:
 	default:
-		v.errf(p+"."+set[1], "set only one of availability, maxOutage, reaches, latency, never (got %s)", strings.Join(set, ", "))
+		v.errf(p+"."+set[1], "set only one of availability, maxOutage, reaches, latency, never, entered (got %s)", strings.Join(set, ", "))
 	}
 	reaches := v.written(p+".reaches", f.Reaches != "")
 	if v.written(p+".availability", f.Availability != "") {
@@ -54,6 +55,7 @@ func (v *validator) verify(i int, f Verify, steps map[string]bool) {
 	if f.Latency != nil {
 		v.latency(p+".latency", *f.Latency)
 	}
+	v.entered(p, f) // validate_entered.go
 	if v.written(p+".never", f.Never != "") && f.Never != "ok" {
 		v.errf(p+".never", "bad never %q: the only value is ok", f.Never)
 	}

@@ -76,9 +76,14 @@ func verifyVerdicts(exp *experiments.Experiment, tl Timeline, v experiments.Veri
 		base.Name = join(v.Probe, "never "+strings.TrimSpace(v.Never), w.Label)
 		return []Verdict{orFail(base, werr, func() Verdict { return never(base, tl, v, w) })}
 	}
+	if v.Entered != "" {
+		base.Kind, base.Bound = KindEntered, "entered "+strings.TrimSpace(v.Entered)+" times "+strings.TrimSpace(v.Times)
+		base.Name = join(v.Probe, "entered "+strings.TrimSpace(v.Entered), w.Label)
+		return []Verdict{orFail(base, werr, func() Verdict { return entered(base, tl, v, w) })}
+	}
 	base.Name = join(v.Probe, "verify", w.Label)
 	base.Measured = unmeasured
-	base.Detail = "no assertion set (want availability, maxOutage, reaches, latency or never)"
+	base.Detail = "no assertion set (want availability, maxOutage, reaches, latency, never or entered)"
 	return []Verdict{base}
 }
 
