@@ -25,12 +25,15 @@ if (($#)); then
 	RUNS=()
 	for name in "$@"; do RUNS+=("$SEED/$name.yaml"); done
 elif [[ -d $REMOTE ]]; then
-	# The scenario's order first, then any other experiment there.
+	# The scenario's order first (NAME-remote.yaml is NAME's twin), then
+	# any other experiment there; inventory.yaml is the hosts, not a run.
 	for name in "${ORDER[@]}"; do
-		if [[ -f $REMOTE/$name.yaml ]]; then RUNS+=("$REMOTE/$name.yaml"); fi
+		if [[ -f $REMOTE/$name-remote.yaml ]]; then RUNS+=("$REMOTE/$name-remote.yaml"); fi
 	done
 	for file in "$REMOTE"/*.yaml; do
-		if [[ -f $file && ! " ${ORDER[*]} " =~ " $(basename "$file" .yaml) " ]]; then RUNS+=("$file"); fi
+		name=$(basename "$file" .yaml)
+		[[ $name == inventory ]] && continue
+		if [[ -f $file && ! " ${ORDER[*]} " =~ " ${name%-remote} " ]]; then RUNS+=("$file"); fi
 	done
 fi
 OUT=${FAULTLINE_DEMO_OUT:-out/seed}
@@ -50,7 +53,7 @@ worst=0
 declare -a summary=()
 for file in "${RUNS[@]}"; do
 	name=$(basename "$file" .yaml)
-	[[ $file == $REMOTE/* ]] && name=remote-$name
+	[[ $file == $REMOTE/* ]] && name=remote-${name%-remote}
 	[[ -f $file ]] || { echo "no experiment $file" >&2; worst=$((worst > 2 ? worst : 2)); continue; }
 	echo
 	echo "=== faultline run $file"
@@ -58,7 +61,7 @@ for file in "${RUNS[@]}"; do
 	bin/faultline run --no-progress --out "$OUT/$name" "$file"
 	rc=$?
 	verdict=$(grep -m1 -E '^## ' "$OUT/$name/summary.md" 2>/dev/null | sed 's/^## [^A-Z]*//')
-	summary+=("$(printf '%-23s exit %d  %s' "$name" "$rc" "${verdict:-no report}")")
+	summary+=("$(printf '%-25s exit %d  %s' "$name" "$rc" "${verdict:-no report}")")
 	((rc > worst)) && worst=$rc
 done
 set -e
