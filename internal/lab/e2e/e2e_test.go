@@ -268,6 +268,27 @@ var _ = Describe("the seed lab", Ordered, func() {
 		}
 	}
 
+	// The same scenario written with `on:` only, through SSH: each
+	// twin is held to its seed experiment's bounds (see remoteRuns).
+	for _, x := range remoteRuns() {
+		It("passes the seed-remote experiment "+x.name+"-remote through SSH only, with its seed twin's bounds", func(ctx SpecContext) {
+			rep := runExample(ctx, "seed-remote", x.name+"-remote")
+			Expect(rep.Status).To(Equal("passed"), "%s-remote: %s", x.name, rep.failures())
+			Expect(rep.Exit).To(Equal(0))
+			web := rep.probe("web")
+			Expect(web).NotTo(BeNil(), "probe web in report.json")
+			Expect(web.Samples).To(BeNumerically(">", 100))
+			Expect(web.Availability).To(BeNumerically(">=", x.minAvailability))
+			Expect(web.MaxOutage).To(BeNumerically("<=", x.maxOutage.Seconds()))
+			AddReportEntry("remote: "+x.name+": web availability, longest outage",
+				fmt.Sprintf("%.2f%%, %.3fs", web.Availability, web.MaxOutage))
+			st, err := lab.Status(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(st.VMs).To(ConsistOf(
+				HaveField("Hypervisor", "hv-a"), HaveField("Hypervisor", "hv-b")))
+		}, SpecTimeout(x.timeout))
+	}
+
 	It("leaves no namespace, bridge, daemon, QEMU, sshd, key, mount or file after Down", func(ctx SpecContext) {
 		// A namespace added with iproute2 after lab up neither blocks Down
 		// nor is touched by it.

@@ -140,10 +140,16 @@ func buildFaultline(ctx context.Context) {
 // runSeed runs experiments/examples/seed/NAME.yaml against the lab and
 // returns its report.json.
 func runSeed(ctx context.Context, name string) *report {
+	return runExample(ctx, "seed", name)
+}
+
+// runExample runs experiments/examples/DIR/NAME.yaml against the lab and
+// returns its report.json.
+func runExample(ctx context.Context, dir, name string) *report {
 	buildFaultline(ctx)
 	out := filepath.Join(GinkgoT().TempDir(), name)
 	cmd := exec.CommandContext(ctx, faultlineBin, "run", "--no-progress", "--out", out,
-		filepath.Join("experiments", "examples", "seed", name+".yaml"))
+		filepath.Join("experiments", "examples", dir, name+".yaml"))
 	cmd.Dir = repoRoot()
 	cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
 	err := cmd.Run()
