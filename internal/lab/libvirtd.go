@@ -95,6 +95,7 @@ func (l *builder) startLibvirtd(ctx context.Context, hv string) error {
 	}
 	spec := helperSpec{
 		Netns: hv,
+		Nice:  workloadNice, // its QEMUs inherit it
 		Binds: binds,
 		Argv:  []string{"libvirtd", "-f", "/etc/libvirt/libvirtd.conf", "-p", filepath.Join(dir, "libvirtd.pid")},
 	}

@@ -57,7 +57,7 @@ func (l *builder) startSAN(ctx context.Context, n *Node) error {
 	// nbd-server daemonizes itself (its no-fork mode serves one client
 	// only); its pid file names the daemon, and Down finds it by netns anyway.
 	pidFile := filepath.Join(dir, "nbd-server.pid")
-	spec := helperSpec{Netns: n.Name, Argv: []string{"nbd-server", "-C", confPath, "-p", pidFile}}
+	spec := helperSpec{Netns: n.Name, Nice: workloadNice, Argv: []string{"nbd-server", "-C", confPath, "-p", pidFile}}
 	if _, err := startDaemon(spec, filepath.Join(dir, "nbd-server.out")); err != nil {
 		return err
 	}
