@@ -137,6 +137,31 @@ var _ = Describe("the seed lab", Ordered, func() {
 		Expect(status.MemoryBytes).To(BeNumerically("<", int64(2)<<30))
 	})
 
+	It("runs every QEMU and nbd-server at the workload's priority, so a busy machine does not starve the guests", func() {
+		n := 0
+		stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+		for _, p := range stats {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				continue
+			}
+			// comm is in parentheses and may hold spaces: fields follow the last ')'.
+			i := strings.LastIndexByte(string(b), ')')
+			comm := string(b[strings.IndexByte(string(b), '(')+1 : i])
+			cmd, _ := os.ReadFile(strings.TrimSuffix(p, "stat") + "cmdline")
+			switch {
+			case comm == "qemu-system-x86" && strings.Contains(string(cmd), "guest=web-"):
+			case comm == "nbd-server" && strings.Contains(string(cmd), lab.StateDir):
+			default:
+				continue // not the lab's
+			}
+			f := strings.Fields(string(b[i+2:]))
+			Expect(f[16]).To(Equal("-15"), "nice of %s (%s)", p, comm) // field 19 of stat
+			n++
+		}
+		Expect(n).To(BeNumerically(">=", 4), "two QEMUs and two nbd-servers")
+	})
+
 	It("serves HTTP on the VIP from the client, from the VRRP master, with both mirrors clean", func(ctx SpecContext) {
 		body, err := lab.HTTPGet(ctx, "client", vip)
 		Expect(err).NotTo(HaveOccurred())
