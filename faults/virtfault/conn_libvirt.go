@@ -3,6 +3,7 @@ package virtfault
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"libvirt.org/go/libvirt"
 )
@@ -26,9 +27,27 @@ type lvConn struct {
 
 func (c *lvConn) URI() string { return c.uri }
 
+// Alive: libvirt marks a connection dead only once a call fails on it, so
+// a remote one (qemu+ssh://...) whose far end went away meanwhile (a host
+// powered off, its sshd gone) still says alive and fails the next real
+// call ("Cannot write data: Broken pipe"). For those, one cheap round
+// trip tells.
 func (c *lvConn) Alive() bool {
 	ok, err := c.c.IsAlive()
-	return err == nil && ok
+	if err != nil || !ok {
+		return false
+	}
+	if !isRemoteURI(c.uri) {
+		return true
+	}
+	_, err = c.c.GetLibVersion()
+	return err == nil
+}
+
+// isRemoteURI: the URI names a transport (driver+transport://) or a host.
+func isRemoteURI(uri string) bool {
+	scheme, rest, ok := strings.Cut(uri, "://")
+	return ok && (strings.Contains(scheme, "+") || (rest != "" && !strings.HasPrefix(rest, "/")))
 }
 
 func (c *lvConn) Close() error {
