@@ -68,9 +68,7 @@ func (l *builder) startSSHD(ctx context.Context, node string) error {
 		return err
 	}
 	log := filepath.Join(dir, "sshd.log")
-	// The node's own processes (an agent, the probes it runs) are the
-	// workload of a dedicated machine too: they get its priority.
-	spec := helperSpec{Netns: node, Nice: workloadNice, Argv: []string{SSHDPath, "-D", "-e", "-f", conf},
+	spec := helperSpec{Netns: node, Argv: []string{SSHDPath, "-D", "-e", "-f", conf},
 		Binds: [][2]string{{rootHome(), "/root"}}}
 	if l.topo.isHypervisor(node) {
 		// Its libvirtd's mount view: qemu:///system over SSH is this
