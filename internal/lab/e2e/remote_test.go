@@ -8,9 +8,9 @@ import (
 )
 
 // remoteDefault are the seed-remote twins the suite runs by default:
-// a link fault and remote probes, and a process fault with a libvirt
-// probe run by a hypervisor's agent on qemu:///system (about 80 s).
-var remoteDefault = []string{"cut-nic", "kill-libvirtd"}
+// a link fault with remote probes, and a process fault with a libvirt
+// probe run by a hypervisor's agent on qemu:///system (about 70 s).
+var remoteDefault = []string{"cut-nic", "freeze-web-a"}
 
 // remoteRuns are the experiments of experiments/examples/seed-remote
 // (NAME-remote.yaml, the seed NAME through SSH only) that this run holds
