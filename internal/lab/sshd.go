@@ -33,6 +33,9 @@ UsePAM no
 PrintMotd no
 UseDNS no
 Subsystem sftp internal-sftp
+# a command's bash then skips the machine's rc files (a slow ~/.bashrc
+# would delay every agent start)
+SetEnv SHLVL=1
 `
 
 // startSSHDs starts an sshd in every lab namespace unless it already
