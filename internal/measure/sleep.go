@@ -1,0 +1,56 @@
+package measure
+
+import (
+	"context"
+	"time"
+)
+
+// FineSleep is the last stretch before a moment that SleepUntil sleeps
+// precisely.
+const FineSleep = time.Millisecond
+
+// SleepUntil waits for t; false means ctx ended first. Go's timers wake in
+// whole milliseconds on Linux (epoll's timeout), up to 1 ms late, so the
+// last FineSleep is slept with nanosleep on the caller's thread: the wake
+// is tens of microseconds late at most, and ctx's end may be noticed up to
+// FineSleep late. timer, when not nil, is reused (a caller that sleeps in
+// a loop saves an allocation per sleep); its channel must be drained.
+func SleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
+	if Ended(ctx) {
+		return false
+	}
+	if d := time.Until(t) - FineSleep; d > 0 {
+		if timer == nil {
+			timer = time.NewTimer(d)
+			defer timer.Stop()
+		} else {
+			timer.Reset(d)
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+		}
+	}
+	for {
+		d := time.Until(t)
+		if d <= 0 {
+			break
+		}
+		if nanosleep(d) == nil {
+			break
+		}
+	}
+	// ctx may have ended meanwhile: never act after the end.
+	return !Ended(ctx)
+}
+
+// Ended reports whether ctx is done or past its deadline (its own timer
+// may not have fired yet on a busy machine).
+func Ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
+}
