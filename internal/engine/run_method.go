@@ -38,19 +38,23 @@ func (r *runner) method(ctx context.Context, prepared int) bool {
 		if i >= prepared && !r.prepare(ctx, group) {
 			break
 		}
-		if !r.sleepUntil(methodStart + planned) {
+		launched := false
+		r.onTime(methodStart+planned, func() {
+			// Never inject unguarded: a dead guard aborts before the fault lands.
+			if r.opts.Heartbeat != nil && hasFault(group) {
+				if err := r.opts.Heartbeat(); err != nil {
+					r.abort("guard lost: " + err.Error())
+					return
+				}
+			}
+			start := r.now()
+			prevStart = start - methodStart
+			r.launch(ctx, group, start, &bg)
+			launched = true
+		})
+		if !launched {
 			break
 		}
-		// Never inject unguarded: a dead guard aborts before the fault lands.
-		if r.opts.Heartbeat != nil && hasFault(group) {
-			if err := r.opts.Heartbeat(); err != nil {
-				r.abort("guard lost: " + err.Error())
-				break
-			}
-		}
-		start := r.now()
-		prevStart = start - methodStart
-		r.launch(ctx, group, start, &bg)
 		i = end
 	}
 	// Let actions and timed reverts finish, then observe.
@@ -198,11 +202,11 @@ func (r *runner) inject(ctx context.Context, st *stepState, start time.Duration,
 		bg.Add(1)
 		go func() {
 			defer bg.Done()
-			if r.sleepUntil(at + d) {
+			r.onTime(at+d, func() {
 				if err := r.revertStep(st, "run"); err != nil {
 					r.setInfra(err)
 				}
-			}
+			})
 		}()
 	}
 }
