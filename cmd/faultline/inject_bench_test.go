@@ -42,6 +42,9 @@ import (
 // busy machine it still stamps the change when the kernel makes it.
 //
 //	go test -run '^$' -bench InjectionPath -benchtime 1x ./cmd/faultline/
+//
+// FL_BENCH_BASE=/path/to/faultline adds an earlier build, run in the same
+// rounds, for a before/after table under the same load.
 func BenchmarkInjectionPath(b *testing.B) {
 	runs := 200
 	if v, err := strconv.Atoi(os.Getenv("FL_BENCH_RUNS")); err == nil && v > 0 {
@@ -100,7 +103,7 @@ func BenchmarkInjectionPath(b *testing.B) {
 	// link went down (by the subscriber), the journal and the end of the
 	// link's outage.
 	round := 0
-	binary := func(args ...string) (start, down, up time.Time, j *journal.Run) {
+	binary := func(exe string, args ...string) (start, down, up time.Time, j *journal.Run) {
 		round++
 		out := filepath.Join(dir, fmt.Sprintf("out-%d", round))
 		cmd := exec.Command(exe, append(args, "--out", out, "--no-progress")...)
@@ -137,6 +140,14 @@ func BenchmarkInjectionPath(b *testing.B) {
 		return 0
 	}
 
+	// FL_BENCH_BASE names another faultline binary (an earlier build) to
+	// run in the same rounds, interleaved, its rows marked "before".
+	type variant struct{ exe, prefix string }
+	variants := []variant{{exe, ""}}
+	if base := os.Getenv("FL_BENCH_BASE"); base != "" {
+		variants = append(variants, variant{base, "before: "})
+	}
+
 	b.ResetTimer()
 	for i := 0; i < runs; i++ {
 		// A forked ip, the reference.
@@ -163,33 +174,40 @@ func BenchmarkInjectionPath(b *testing.B) {
 		ip("route", "replace", "198.18.120.0/24", "via", "198.18.4.2", "dev", "v0")
 		sub.next(b, true)
 
-		start, down, up, j := binary("inject", "link.down", "--netns", ns, "--with", "link=v0", "--for", "20ms")
-		add("inject: command start → down", down.Sub(start))
-		add("revert → up", up.Sub(moment(j, revertedAt(j))))
+		for _, v := range variants {
+			start, down, up, j := binary(v.exe, "inject", "link.down", "--netns", ns, "--with", "link=v0", "--for", "20ms")
+			add(v.prefix+"inject: command start → down", down.Sub(start))
+			add(v.prefix+"revert → up", up.Sub(moment(j, revertedAt(j))))
 
-		start, down, up, j = binary("run", exps["0s"])
-		add("run at 0s: command start → down", down.Sub(start))
-		add("run at 0s: scheduled → down", down.Sub(moment(j, j.Phases[journal.PhaseMethod])))
-		add("revert → up", up.Sub(moment(j, revertedAt(j))))
+			start, down, up, j = binary(v.exe, "run", exps["0s"])
+			add(v.prefix+"run at 0s: command start → down", down.Sub(start))
+			add(v.prefix+"run at 0s: scheduled → down", down.Sub(moment(j, j.Phases[journal.PhaseMethod])))
+			add(v.prefix+"revert → up", up.Sub(moment(j, revertedAt(j))))
 
-		_, down, up, j = binary("run", exps["100ms"])
-		add("run at 100ms: scheduled → down", down.Sub(moment(j, j.Phases[journal.PhaseMethod]+100*time.Millisecond)))
-		add("revert → up", up.Sub(moment(j, revertedAt(j))))
+			_, down, up, j = binary(v.exe, "run", exps["100ms"])
+			add(v.prefix+"run at 100ms: scheduled → down", down.Sub(moment(j, j.Phases[journal.PhaseMethod]+100*time.Millisecond)))
+			add(v.prefix+"revert → up", up.Sub(moment(j, revertedAt(j))))
+		}
 	}
 	b.StopTimer()
 
 	order := []string{
 		"run at 100ms: scheduled → down", "run at 0s: scheduled → down",
-		"inject: command start → down", "run at 0s: command start → down",
-		"ip link set down: command start → down", "netlink call → down (floor)", "revert → up",
+		"inject: command start → down", "run at 0s: command start → down", "revert → up",
 	}
+	if len(variants) > 1 {
+		for _, name := range order[:5] {
+			order = append(order, "before: "+name)
+		}
+	}
+	order = append(order, "ip link set down: command start → down", "netlink call → down (floor)")
 	fmt.Printf("\ninjection path, %d rounds (link state seen by a netlink subscriber in the target namespace)\n", runs)
-	fmt.Printf("%-42s %10s %10s %10s\n", "", "p50", "p99", "max")
+	fmt.Printf("%-50s %10s %10s %10s\n", "", "p50", "p99", "max")
 	for _, name := range order {
 		ds := fig[name]
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 		p50, p99, mx := ds[len(ds)/2], ds[min(len(ds)-1, len(ds)*99/100)], ds[len(ds)-1]
-		fmt.Printf("%-42s %10s %10s %10s\n", name, fmtDur(p50), fmtDur(p99), fmtDur(mx))
+		fmt.Printf("%-50s %10s %10s %10s\n", name, fmtDur(p50), fmtDur(p99), fmtDur(mx))
 	}
 	for name, unit := range map[string]string{
 		"run at 100ms: scheduled → down":         "sched-us/p50",
