@@ -94,6 +94,22 @@ var _ = Describe("a run gets ready before its method starts", Serial, func() {
 		Expect(serverUp(t)).To(BeTrue())
 	})
 
+	It("is aborted, not broken, when stopped while the guard comes up", func() {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		res := engine.Run(ctx, cutAt0(t), engine.Options{OutDir: GinkgoT().TempDir(), StateDir: GinkgoT().TempDir(),
+			Heartbeat: func() error { return nil },
+			Armed: func(ctx context.Context) error {
+				cancel(errors.New("halted by the operator"))
+				<-ctx.Done()
+				return ctx.Err()
+			}})
+		Expect(res.Exit).To(Equal(exitcode.Aborted), "%v", res.Err)
+		Expect(res.Journal.Aborts).NotTo(BeEmpty())
+		Expect(res.Journal.Aborts[0].Reason).To(Equal("halted by the operator"))
+		Expect(stepEvent(res.Journal, "cut", journal.EvInjected)).To(BeNil())
+		Expect(serverUp(t)).To(BeTrue())
+	})
+
 	It("injects nothing when the guard never comes up, and says so", func() {
 		res := engine.Run(context.Background(), cutAt0(t), engine.Options{OutDir: GinkgoT().TempDir(), StateDir: GinkgoT().TempDir(),
 			Heartbeat: func() error { return nil },

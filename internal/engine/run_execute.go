@@ -80,6 +80,10 @@ func (r *runner) ready(ctx context.Context) (first int, ok bool) {
 	}
 	if r.opts.Armed != nil {
 		if err := r.opts.Armed(ctx); err != nil {
+			if ctx.Err() != nil { // stopped (a signal, a halt) while the guard came up
+				r.abort(stopReason(ctx))
+				return 0, false
+			}
 			r.setInfra(fmt.Errorf("guard: %w; nothing was injected", err))
 			return 0, false
 		}

@@ -70,7 +70,8 @@ var _ = Describe("a session", func() {
 		haltAt := make(chan time.Time, 1)
 		go func() {
 			defer GinkgoRecover()
-			// Halt a live run: once its journal exists (the guard is up).
+			// Halt a live run once its journal exists (its guard may still be
+			// coming up: the halt then stops it before its method).
 			Eventually(filepath.Join(out, "b", "journal.jsonl"), "10s", "5ms").Should(BeAnExistingFile())
 			time.Sleep(100 * time.Millisecond)
 			h, err := session.SetHalt(state, "stop now")
