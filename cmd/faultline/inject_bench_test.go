@@ -115,9 +115,14 @@ func BenchmarkInjectionPath(b *testing.B) {
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
-		down, up = sub.outage(b)
-		if err := cmd.Wait(); err != nil {
-			b.Fatalf("faultline %v: %v\n%s", args, err, log.String())
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		var ok bool
+		if down, ok = sub.next(exited, false); ok {
+			up, ok = sub.next(exited, true)
+		}
+		if err := <-exited; err != nil || !ok {
+			b.Fatalf("%s %v: the link went down %v and up %v; %v\n%s", exe, args, !down.IsZero(), !up.IsZero(), err, log.String())
 		}
 		if left := regularFiles(state); len(left) > 0 {
 			b.Fatalf("faultline %v left %v in the state directory", args, left)
@@ -148,17 +153,33 @@ func BenchmarkInjectionPath(b *testing.B) {
 		variants = append(variants, variant{base, "before: "})
 	}
 
+	must := func(at time.Time, ok bool) time.Time {
+		if !ok {
+			b.Fatal("the link did not change within a minute")
+		}
+		return at
+	}
+	injected := func(j *journal.Run) journal.StepRec {
+		for _, s := range j.Steps {
+			if s.Ev == journal.EvInjected {
+				return s
+			}
+		}
+		b.Fatal("no inject in the journal")
+		return journal.StepRec{}
+	}
+
 	b.ResetTimer()
 	for i := 0; i < runs; i++ {
 		// A forked ip, the reference.
 		sub.drain()
 		t0 := time.Now()
 		ip("link", "set", "dev", "v0", "down")
-		down, _ := sub.next(b, false)
+		down := must(sub.next(nil, false))
 		add("ip link set down: command start → down", down.Sub(t0))
 		ip("link", "set", "dev", "v0", "up")
 		ip("route", "replace", "198.18.120.0/24", "via", "198.18.4.2", "dev", "v0")
-		sub.next(b, true)
+		must(sub.next(nil, true))
 
 		// One netlink call from here: what the subscriber adds.
 		sub.drain()
@@ -166,13 +187,13 @@ func BenchmarkInjectionPath(b *testing.B) {
 		if err := h.LinkSetDown(link); err != nil {
 			b.Fatal(err)
 		}
-		down, _ = sub.next(b, false)
+		down = must(sub.next(nil, false))
 		add("netlink call → down (floor)", down.Sub(t0))
 		if err := h.LinkSetUp(link); err != nil {
 			b.Fatal(err)
 		}
 		ip("route", "replace", "198.18.120.0/24", "via", "198.18.4.2", "dev", "v0")
-		sub.next(b, true)
+		must(sub.next(nil, true))
 
 		for _, v := range variants {
 			start, down, up, j := binary(v.exe, "inject", "link.down", "--netns", ns, "--with", "link=v0", "--for", "20ms")
@@ -185,18 +206,22 @@ func BenchmarkInjectionPath(b *testing.B) {
 			add(v.prefix+"revert → up", up.Sub(moment(j, revertedAt(j))))
 
 			_, down, up, j = binary(v.exe, "run", exps["100ms"])
-			add(v.prefix+"run at 100ms: scheduled → down", down.Sub(moment(j, j.Phases[journal.PhaseMethod]+100*time.Millisecond)))
+			due := j.Phases[journal.PhaseMethod] + 100*time.Millisecond
+			add(v.prefix+"run at 100ms: scheduled → down", down.Sub(moment(j, due)))
+			in := injected(j)
+			add(v.prefix+"run at 100ms: scheduled → inject call", in.At-due)
+			add(v.prefix+"run at 100ms: inject call → returned", in.Done-in.At)
 			add(v.prefix+"revert → up", up.Sub(moment(j, revertedAt(j))))
 		}
 	}
 	b.StopTimer()
 
 	order := []string{
-		"run at 100ms: scheduled → down", "run at 0s: scheduled → down",
-		"inject: command start → down", "run at 0s: command start → down", "revert → up",
+		"run at 100ms: scheduled → down", "run at 100ms: scheduled → inject call", "run at 100ms: inject call → returned",
+		"run at 0s: scheduled → down", "inject: command start → down", "run at 0s: command start → down", "revert → up",
 	}
 	if len(variants) > 1 {
-		for _, name := range order[:5] {
+		for _, name := range order[:7] {
 			order = append(order, "before: "+name)
 		}
 	}
@@ -318,9 +343,11 @@ func (s *linkSub) drain() {
 	}
 }
 
-// next waits for the link to go up (or down) and returns when.
-func (s *linkSub) next(b *testing.B, up bool) (time.Time, bool) {
-	t := time.NewTimer(10 * time.Second)
+// next waits for the link to go up (or down) and returns when; false
+// when the process ended first (exited receives its end, and is given it
+// back) or after a minute.
+func (s *linkSub) next(exited chan error, up bool) (time.Time, bool) {
+	t := time.NewTimer(time.Minute)
 	defer t.Stop()
 	for {
 		select {
@@ -328,18 +355,21 @@ func (s *linkSub) next(b *testing.B, up bool) (time.Time, bool) {
 			if e.up == up {
 				return e.at, true
 			}
+		case err := <-exited:
+			// A last look: the event may have come with the exit.
+			exited <- err
+			select {
+			case e := <-s.events:
+				if e.up == up {
+					return e.at, true
+				}
+			case <-time.After(100 * time.Millisecond):
+			}
+			return time.Time{}, false
 		case <-t.C:
-			b.Fatalf("the link did not go up=%v within 10s", up)
 			return time.Time{}, false
 		}
 	}
-}
-
-// outage waits for the link to go down and then up again.
-func (s *linkSub) outage(b *testing.B) (down, up time.Time) {
-	down, _ = s.next(b, false)
-	up, _ = s.next(b, true)
-	return down, up
 }
 
 func (s *linkSub) close() {
