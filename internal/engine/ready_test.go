@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -57,15 +58,16 @@ var _ = Describe("a run gets ready before its method starts", Serial, func() {
 		t = newMiniTopo()
 	})
 
-	It("fsyncs the undo record of a step at 0s before the moment, and starts the method only once the guard is armed", func() {
+	It("arms the guard, then fsyncs the undo record of a step at 0s before the moment, then starts the method", func() {
 		ctx := context.Background()
 		var armedAt atomic.Int64
 		release := make(chan struct{})
 		done := make(chan *engine.Result, 1)
 		start := time.Now()
+		out := GinkgoT().TempDir()
 		go func() {
 			defer GinkgoRecover()
-			done <- engine.Run(ctx, cutAt0(t), engine.Options{OutDir: GinkgoT().TempDir(), StateDir: GinkgoT().TempDir(),
+			done <- engine.Run(ctx, cutAt0(t), engine.Options{OutDir: out, StateDir: GinkgoT().TempDir(),
 				Heartbeat: func() error { return nil },
 				Armed: func(context.Context) error {
 					<-release
@@ -73,8 +75,13 @@ var _ = Describe("a run gets ready before its method starts", Serial, func() {
 					return nil
 				}})
 		}()
-		// While the guard is not armed, nothing lands.
+		// While the guard is not armed, nothing lands and no undo record
+		// is written (there is nothing a guard would have to revert).
 		Consistently(func() bool { return serverUp(t) }, 300*time.Millisecond, 10*time.Millisecond).Should(BeTrue())
+		Expect(filepath.Join(out, "journal.jsonl")).To(BeAnExistingFile(), "the run got going meanwhile")
+		early, err := journal.ReadFile(filepath.Join(out, "journal.jsonl"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(early.Steps).To(BeEmpty())
 		close(release)
 		res := <-done
 		Expect(res.Exit).To(Equal(exitcode.Passed), "%v", res.Err)

@@ -67,17 +67,15 @@ func (r *runner) execute(ctx context.Context) (status string, exit int, err erro
 	return journal.StatusPassed, exitcode.Passed, nil
 }
 
-// ready makes the run ready for its method: the steps due at its start
-// prepared (snapshots taken, undo records fsync'd) and the guard armed.
-// Only then is the method's start taken, so that a step `at: 0s` is due
-// when nothing is left to do but inject it. false: aborted or failed.
+// ready makes the run ready for its method: the guard armed, then the
+// steps due at the method's start prepared (snapshots taken, undo records
+// fsync'd). Only then is the method's start taken, so that a step `at:
+// 0s` is due when nothing is left to do but inject it. The guard comes up
+// while the journal, the probes and the steady state get going; it is
+// armed before the first undo record is written, so that whenever there
+// is something to revert, a guard holds the lease. false: aborted or
+// failed.
 func (r *runner) ready(ctx context.Context) (first int, ok bool) {
-	if len(r.states) > 0 {
-		first = r.groupEnd(0, stepOffset(r.states[0].ps.Step, 0))
-	}
-	if !r.prepare(ctx, r.states[:first]) {
-		return 0, false
-	}
 	if r.opts.Armed != nil {
 		if err := r.opts.Armed(ctx); err != nil {
 			if ctx.Err() != nil { // stopped (a signal, a halt) while the guard came up
@@ -87,6 +85,12 @@ func (r *runner) ready(ctx context.Context) (first int, ok bool) {
 			r.setInfra(fmt.Errorf("guard: %w; nothing was injected", err))
 			return 0, false
 		}
+	}
+	if len(r.states) > 0 {
+		first = r.groupEnd(0, stepOffset(r.states[0].ps.Step, 0))
+	}
+	if !r.prepare(ctx, r.states[:first]) {
+		return 0, false
 	}
 	select {
 	case <-r.aborted:
