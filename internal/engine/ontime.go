@@ -10,7 +10,7 @@ import (
 )
 
 // onTime sleeps up to a moment of the run and runs fn then. The last
-// stretch of the sleep and fn run on a thread raised to the lowest
+// rtWindow of the sleep and fn run on a thread raised to the lowest
 // real-time priority: on a busy host a woken thread may otherwise wait
 // milliseconds for a CPU, and the fault would land that late. Without
 // the privilege (a container without CAP_SYS_NICE) both run at the
@@ -18,18 +18,24 @@ import (
 // not run.
 func (r *runner) onTime(at time.Duration, fn func()) bool {
 	t := r.base.Add(at)
-	if !measure.SleepUntil(r.abortCtx, nil, t.Add(-measure.FineSleep)) {
+	if !measure.SleepUntil(r.abortCtx, nil, t.Add(-rtWindow)) {
 		return false
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	defer realtime()()
-	if !measure.SleepUntil(r.abortCtx, nil, t) {
+	if !measure.NanosleepUntil(r.abortCtx, t) {
 		return false
 	}
 	fn()
 	return true
 }
+
+// rtWindow is how long before a moment the thread is raised and sleeps
+// with nanosleep alone: a woken Go timer is itself delivered by a thread
+// at normal priority, late on a busy host, so it must fire well before
+// the moment.
+const rtWindow = 20 * time.Millisecond
 
 // realtime raises the calling thread (locked to its goroutine) to
 // SCHED_FIFO priority 1, above every normal thread and below every

@@ -32,14 +32,24 @@ func SleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
 		case <-timer.C:
 		}
 	}
+	return NanosleepUntil(ctx, t)
+}
+
+// NanosleepUntil sleeps up to t with nanosleep alone, on the caller's
+// thread, a FineSleep at a time so that it notices the end of ctx within
+// one; false means ctx ended first. The kernel wakes the thread itself,
+// with no Go timer in between: a thread raised to a real-time priority
+// then wakes on time even on a busy machine.
+func NanosleepUntil(ctx context.Context, t time.Time) bool {
 	for {
+		if Ended(ctx) {
+			return false
+		}
 		d := time.Until(t)
 		if d <= 0 {
 			break
 		}
-		if nanosleep(d) == nil {
-			break
-		}
+		_ = nanosleep(min(d, FineSleep)) // a signal wakes it early: sleep on
 	}
 	// ctx may have ended meanwhile: never act after the end.
 	return !Ended(ctx)
