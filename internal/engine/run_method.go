@@ -38,21 +38,27 @@ func (r *runner) method(ctx context.Context, prepared int) bool {
 		if i >= prepared && !r.prepare(ctx, group) {
 			break
 		}
-		launched := false
-		r.onTime(methodStart+planned, func() {
-			// Never inject unguarded: a dead guard aborts before the fault lands.
-			if r.opts.Heartbeat != nil && hasFault(group) {
-				if err := r.opts.Heartbeat(); err != nil {
-					r.abort("guard lost: " + err.Error())
-					return
-				}
+		moment := methodStart + planned
+		armAhead(group, r.base.Add(moment))
+		for _, st := range group {
+			if st.ps.Fault != nil {
+				bg.Add(1)
+				go func() {
+					defer bg.Done()
+					r.injectAt(ctx, st, moment, &bg)
+				}()
 			}
+		}
+		started := r.onTime(moment, func() {
 			start := r.now()
 			prevStart = start - methodStart
-			r.launch(ctx, group, start, &bg)
-			launched = true
+			for _, st := range group {
+				if st.ps.Action != nil {
+					r.startAction(ctx, st, start, &bg)
+				}
+			}
 		})
-		if !launched {
+		if !started {
 			break
 		}
 		i = end
@@ -106,13 +112,14 @@ func (r *runner) groupEnd(i int, planned time.Duration) int {
 	return j
 }
 
-func hasFault(group []*stepState) bool {
+// armAhead tells the group's steps on hosts their moment: they are sent
+// ahead and land on the hosts' clocks.
+func armAhead(group []*stepState, at time.Time) {
 	for _, st := range group {
-		if st.ps.Fault != nil {
-			return true
+		if a, ok := st.ps.Fault.(interface{ ArmAt(time.Time) }); ok {
+			a.ArmAt(at)
 		}
 	}
-	return false
 }
 
 // prepare prepares the group's faults ahead of their moment: each one's
@@ -146,32 +153,22 @@ func (r *runner) prepare(ctx context.Context, group []*stepState) bool {
 	return true
 }
 
-// launch starts the group's steps at start. Each fault but the last is
-// injected on a goroutine of its own: a slow fault (hypervisor.destroy
-// waits for QEMU to exit) must not delay the others due at the same
-// moment, so "destroy and cut at once" happens at once. The last one is
-// injected here, without waiting for a goroutine to be scheduled.
-func (r *runner) launch(ctx context.Context, group []*stepState, start time.Duration, bg *sync.WaitGroup) {
-	last := -1
-	for k, st := range group {
-		if st.ps.Fault != nil {
-			last = k
+// injectAt injects a prepared fault at its moment. Each fault waits for
+// the moment on a thread of its own: a slow fault (hypervisor.destroy
+// waits for QEMU to exit) delays neither the others due at the same
+// moment, so "destroy and cut at once" happens at once, nor the steps
+// after it.
+func (r *runner) injectAt(ctx context.Context, st *stepState, moment time.Duration, bg *sync.WaitGroup) {
+	r.onTime(moment, func() {
+		// Never inject unguarded: a dead guard aborts before the fault lands.
+		if r.opts.Heartbeat != nil {
+			if err := r.opts.Heartbeat(); err != nil {
+				r.abort("guard lost: " + err.Error())
+				return
+			}
 		}
-	}
-	for k, st := range group {
-		switch {
-		case st.ps.Action != nil:
-			r.startAction(ctx, st, start, bg)
-		case k == last:
-			r.inject(ctx, st, start, bg)
-		default:
-			bg.Add(1)
-			go func() {
-				defer bg.Done()
-				r.inject(ctx, st, start, bg)
-			}()
-		}
-	}
+		r.inject(ctx, st, r.now(), bg)
+	})
 }
 
 // inject injects one prepared fault and, when it has a duration, starts
