@@ -128,3 +128,22 @@ var _ = Describe("a run gets ready before its method starts", Serial, func() {
 		Expect(serverUp(t)).To(BeTrue())
 	})
 })
+
+var _ = Describe("a slow injection", func() {
+	It("does not delay the next step (test.slow takes 400 ms)", func() {
+		exp, err := experiments.Parse("slow.yaml", []byte(`version: 1
+name: slow
+steps:
+  - {name: slow, fault: test.slow, at: 0s}
+  - {name: next, fault: test.slow, at: 100ms}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		plan, err := engine.NewPlan(exp, "slow")
+		Expect(err).NotTo(HaveOccurred())
+		res := engine.Run(context.Background(), plan, engine.Options{OutDir: GinkgoT().TempDir(), StateDir: GinkgoT().TempDir()})
+		Expect(res.Exit).To(Equal(exitcode.Passed), "%v", res.Err)
+		method := res.Journal.Phases[journal.PhaseMethod]
+		next := stepEvent(res.Journal, "next", journal.EvInjected)
+		Expect(next.At - method).To(BeNumerically("~", 100*time.Millisecond, 50*time.Millisecond))
+	})
+})
