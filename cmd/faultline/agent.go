@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/internal/agent"
-	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/guard"
 	"github.com/faultline/faultline/internal/nsutil"
 	"github.com/faultline/faultline/internal/sshx"
@@ -49,7 +49,7 @@ func agentCmd(c *cli.Context) error {
 	// Without `netns:` a fault acts where the SSH server put this
 	// process, never in PID 1's namespace; the host guard agrees.
 	if err := nsutil.HostIsSelf(); err != nil {
-		return cli.Exit("agent: "+err.Error(), engine.ExitInfra)
+		return cli.Exit("agent: "+err.Error(), exitcode.Infra)
 	}
 	_ = os.Setenv(nsutil.HostSelfEnv, "self")
 	// The controller's end is the lease: a hang-up or a ^C meant for a
@@ -68,7 +68,7 @@ func agentCmd(c *cli.Context) error {
 	}
 	frames, err := privateStdout()
 	if err != nil {
-		return cli.Exit("agent: "+err.Error(), engine.ExitInfra)
+		return cli.Exit("agent: "+err.Error(), exitcode.Infra)
 	}
 	defer frames.Close()
 	o := agent.Serve(ctx, os.Stdin, frames, agent.Options{StateDir: state, Version: version, Log: logf,
@@ -83,7 +83,7 @@ func agentCmd(c *cli.Context) error {
 		}})
 	fmt.Fprintf(logf, "agent: session ended: %s (%d reverted)\n", o.Reason, o.Reverted)
 	if o.Err != nil {
-		return cli.Exit("agent: "+o.Err.Error(), engine.ExitInfra)
+		return cli.Exit("agent: "+o.Err.Error(), exitcode.Infra)
 	}
 	return nil
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/session"
+
+	// libvirt.so is loaded when a run first uses libvirt, not at start-up
+	// (of every run, and of its guard).
+	_ "github.com/faultline/faultline/internal/lazyvirt"
 )
 
 func runCmd(c *cli.Context) error {

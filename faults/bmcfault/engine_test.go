@@ -14,6 +14,7 @@ import (
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/journal"
 )
 
@@ -54,7 +55,7 @@ var _ = Describe("bmc.power through the engine", Serial, func() {
 		out := GinkgoT().TempDir()
 		res := engine.Run(ctx, plan, engine.Options{OutDir: out, StateDir: GinkgoT().TempDir()})
 		Expect(res.Err).NotTo(HaveOccurred())
-		Expect(res.Exit).To(Equal(engine.ExitPassed), "verdicts: %+v", res.Verdicts)
+		Expect(res.Exit).To(Equal(exitcode.Passed), "verdicts: %+v", res.Verdicts)
 		_, vals := s.sets()
 		Expect(vals).To(Equal([]string{"0", "1"}), "off exactly once, on exactly once")
 		Expect(s.power()).To(Equal("1"))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 )
 
 // onHostExperiment powers hv-a off through "hv-a's BMC": the step and the
@@ -69,7 +70,7 @@ var _ = Describe("bmc.power and the bmc probe on: a host", Serial, func() {
 		Expect(plan.Preflight(ctx)).To(Succeed())
 		res := engine.Run(ctx, plan, engine.Options{OutDir: GinkgoT().TempDir(), StateDir: GinkgoT().TempDir()})
 		Expect(res.Err).NotTo(HaveOccurred())
-		Expect(res.Exit).To(Equal(engine.ExitPassed), "verdicts: %+v", res.Verdicts)
+		Expect(res.Exit).To(Equal(exitcode.Passed), "verdicts: %+v", res.Verdicts)
 		_, vals := s.sets()
 		Expect(vals).To(Equal([]string{"0", "1"}), "off exactly once, on exactly once")
 		j, err := os.ReadFile(res.JournalPath)

@@ -14,6 +14,7 @@ import (
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/journal"
 
 	_ "github.com/faultline/faultline/faults/actions"
@@ -66,7 +67,7 @@ observe: 100ms
 		Eventually(done).WithTimeout(5 * time.Second).Should(Receive(&res))
 		Expect(res.Err).NotTo(HaveOccurred())
 		Expect(res.Status).To(Equal(journal.StatusAborted))
-		Expect(res.Exit).To(Equal(engine.ExitAborted))
+		Expect(res.Exit).To(Equal(exitcode.Aborted))
 		expectSameSnapshots(before, t.Snapshot())
 	})
 })
@@ -87,7 +88,7 @@ steps:
 		old := []byte(`{"t":"run","format":1,"run":"earlier"}` + "\n")
 		Expect(os.WriteFile(filepath.Join(out, "journal.jsonl"), old, 0o600)).To(Succeed())
 		res := engine.Run(context.Background(), plan, engine.Options{OutDir: out, StateDir: GinkgoT().TempDir()})
-		Expect(res.Exit).To(Equal(engine.ExitInvalid))
+		Expect(res.Exit).To(Equal(exitcode.Invalid))
 		Expect(res.Err).To(MatchError(ContainSubstring("already holds a run")))
 		b, err := os.ReadFile(filepath.Join(out, "journal.jsonl"))
 		Expect(err).NotTo(HaveOccurred())
@@ -156,7 +157,7 @@ observe: 100ms
 		var res *engine.Result
 		Eventually(done).WithTimeout(6 * time.Second).Should(Receive(&res))
 		Expect(res.Err).NotTo(HaveOccurred())
-		Expect(res.Exit).To(Equal(engine.ExitAborted))
+		Expect(res.Exit).To(Equal(exitcode.Aborted))
 		expectSameSnapshots(before, t.Snapshot())
 	})
 })

@@ -12,6 +12,7 @@ import (
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/internal/verify"
 )
@@ -49,7 +50,7 @@ observe: 100ms
 		Expect(err).NotTo(HaveOccurred())
 		slowReverts.Store(0)
 		res := engine.Run(context.Background(), plan, engine.Options{OutDir: GinkgoT().TempDir(), StateDir: GinkgoT().TempDir()})
-		Expect(res.Exit).To(Equal(engine.ExitPassed), "%v", res.Err)
+		Expect(res.Exit).To(Equal(exitcode.Passed), "%v", res.Err)
 		tl := verify.TimelineOf(res.Journal)
 		Expect(tl.Steps["quick"].Inject - tl.Steps["slow"].Inject).To(BeNumerically("<", 100*time.Millisecond))
 		Expect(tl.Steps["slow"].InjectDone - tl.Steps["slow"].Inject).To(BeNumerically(">=", 400*time.Millisecond))

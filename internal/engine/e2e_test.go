@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/internal/verify"
 	"github.com/faultline/faultline/reports"
@@ -71,7 +72,7 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 		before := t.Snapshot()
 		res := run(context.Background(), cutNIC(t, "1s", ""))
 		Expect(res.Err).NotTo(HaveOccurred())
-		Expect(res.Exit).To(Equal(engine.ExitFailed), "a 1s bound must fail a 2s cut")
+		Expect(res.Exit).To(Equal(exitcode.Failed), "a 1s bound must fail a 2s cut")
 		mo := verdict(res, "maxOutage")
 		GinkgoWriter.Printf("measured outage %.4fs for a 2s cut\n", mo.Value)
 		Expect(math.Abs(mo.Value-2.0)).To(BeNumerically("<=", 0.020), "measured %s", mo.Measured)
@@ -80,7 +81,7 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 
 		// The report of the journal gives the run's verdict.
 		rep := reports.Build(res.Journal)
-		Expect(rep.Exit).To(Equal(engine.ExitFailed))
+		Expect(rep.Exit).To(Equal(exitcode.Failed))
 		got, _ := json.Marshal(rep.Verdicts)
 		want, _ := json.Marshal(res.Verdicts)
 		Expect(string(got)).To(Equal(string(want)))
@@ -91,7 +92,7 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 		before := t.Snapshot()
 		res := run(context.Background(), cutNIC(t, "3s", "  - {probe: web, reaches: ok, within: 100ms, after: cut.end}\n"))
 		Expect(res.Err).NotTo(HaveOccurred())
-		Expect(res.Exit).To(Equal(engine.ExitPassed), "verdicts: %+v", res.Verdicts)
+		Expect(res.Exit).To(Equal(exitcode.Passed), "verdicts: %+v", res.Verdicts)
 		expectSameSnapshots(before, t.Snapshot())
 	})
 
@@ -102,7 +103,7 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 		go func() { time.Sleep(1200 * time.Millisecond); cancel() }() // mid-cut
 		start := time.Now()
 		res := run(ctx, cutNIC(t, "3s", ""))
-		Expect(res.Exit).To(Equal(engine.ExitAborted))
+		Expect(res.Exit).To(Equal(exitcode.Aborted))
 		Expect(res.Status).To(Equal(journal.StatusAborted))
 		Expect(time.Since(start)).To(BeNumerically("<", 2500*time.Millisecond), "the abort must not wait for the cut to end")
 		Expect(res.Journal.OpenUndos()).To(BeEmpty())
@@ -117,7 +118,7 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 		Expect(err).NotTo(HaveOccurred())
 		res := engine.Run(context.Background(), plan, engine.Options{OutDir: GinkgoT().TempDir(),
 			StateDir: GinkgoT().TempDir(), SteadyGrace: 500 * time.Millisecond})
-		Expect(res.Exit).To(Equal(engine.ExitAborted))
+		Expect(res.Exit).To(Equal(exitcode.Aborted))
 		for _, s := range res.Journal.Steps {
 			Expect(s.Ev).NotTo(Equal(journal.EvInjected))
 		}
@@ -128,7 +129,7 @@ var _ = Describe("a run against real namespaces", Serial, func() {
 		before := t.Snapshot()
 		exp := cutNIC(t, "3s", "abortWhen:\n  - {probe: web, outageLongerThan: 400ms}\n")
 		res := run(context.Background(), exp)
-		Expect(res.Exit).To(Equal(engine.ExitAborted))
+		Expect(res.Exit).To(Equal(exitcode.Aborted))
 		Expect(res.Journal.Aborts).NotTo(BeEmpty())
 		Expect(res.Journal.Aborts[0].Reason).To(ContainSubstring("web"))
 		expectSameSnapshots(before, t.Snapshot())

@@ -29,14 +29,14 @@ func recoverOnHosts(ctx context.Context, run *journal.Run, step string, u faults
 	var hu hostsUndo
 	if err := json.Unmarshal(u.Params, &hu); err != nil {
 		a.Outcome, a.Error = OutcomeRefused, err.Error()
-		return a, fmt.Errorf("%w: %s: %v", faults.ErrUntrusted, HostsUndoKind, err)
+		return a, fmt.Errorf("%w: %s: %v", faults.ErrUntrusted, hostsUndoKind, err)
 	}
 	names := make([]string, len(hu.Records))
 	for i, rec := range hu.Records {
 		var ru remote.RemoteUndo
 		if rec.Kind != remote.UndoKind || json.Unmarshal(rec.Params, &ru) != nil || ru.Host == "" {
 			a.Outcome, a.Error = OutcomeRefused, "a host record that names no host"
-			return a, fmt.Errorf("%w: %s: record %d names no host", faults.ErrUntrusted, HostsUndoKind, i)
+			return a, fmt.Errorf("%w: %s: record %d names no host", faults.ErrUntrusted, hostsUndoKind, i)
 		}
 		names[i] = ru.Host
 	}

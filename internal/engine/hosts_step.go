@@ -14,13 +14,13 @@ import (
 	"github.com/faultline/faultline/internal/remote"
 )
 
-// HostsUndoKind is the kind of the controller's undo record of a step
+// hostsUndoKind is the kind of the controller's undo record of a step
 // that runs on hosts: one remote.UndoKind record per host. Each host's
 // lease and guard revert it there; `faultline recover` on the controller
 // sends each record back to its host.
-const HostsUndoKind = "remote.hosts"
+const hostsUndoKind = "remote.hosts"
 
-// hostsUndo is the parameters of a HostsUndoKind record.
+// hostsUndo is the parameters of a hostsUndoKind record.
 type hostsUndo struct {
 	Records []faults.Undo `json:"records"` // each of kind remote.UndoKind
 }
@@ -140,7 +140,7 @@ func (h *hostsFault) Prepare(ctx context.Context) (faults.Undo, error) {
 	if err != nil {
 		return faults.Undo{}, err
 	}
-	return faults.Undo{Kind: HostsUndoKind, Params: b}, nil
+	return faults.Undo{Kind: hostsUndoKind, Params: b}, nil
 }
 
 func (h *hostsFault) Inject(ctx context.Context) error {

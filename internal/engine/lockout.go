@@ -26,9 +26,9 @@ type LockoutCheck struct {
 	SSHConnection string
 }
 
-// HostLockoutCheck is the check for this process: the host namespace and
+// hostLockoutCheck is the check for this process: the host namespace and
 // its SSH_CONNECTION.
-func HostLockoutCheck() LockoutCheck {
+func hostLockoutCheck() LockoutCheck {
 	return LockoutCheck{SSHConnection: os.Getenv("SSH_CONNECTION")}
 }
 
@@ -51,13 +51,13 @@ type protectedPath struct {
 	needed func(int) bool // whether step i would cut something still needed
 }
 
-// LockoutRisks lists every step that would cut the path from the
+// lockoutRisks lists every step that would cut the path from the
 // operator's namespace to the SSH client, the default gateway, or a
 // remote endpoint (a libvirt URI) the run still needs, and every step on
 // this machine that would cut the SSH connection to one of the
 // experiment's hosts. It only reads
 // routes; what each step cuts and needs, the step's fault or action says.
-func (p *Plan) LockoutRisks(ctx context.Context, c LockoutCheck) ([]LockoutRisk, error) {
+func (p *Plan) lockoutRisks(ctx context.Context, c LockoutCheck) ([]LockoutRisk, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (p *Plan) nsRisks(netns string, cuts cutSet, pathsIn func(*netlink.Handle) 
 // experiment sets safety.allowLockout and the run is guarded (a guard
 // reverts the cut if the runner dies behind it).
 func (p *Plan) CheckLockout(ctx context.Context, c LockoutCheck, guarded bool) error {
-	risks, err := p.LockoutRisks(ctx, c)
+	risks, err := p.lockoutRisks(ctx, c)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPlan, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/nsutil"
 
 	_ "github.com/faultline/faultline/faults/virtfault"
@@ -162,7 +163,7 @@ var _ = Describe("lock-out protection", Serial, func() {
 		Expect(plan.Lockout).To(HaveLen(1))
 
 		res := engine.Run(ctx, plan, engine.Options{OutDir: GinkgoT().TempDir(), StateDir: GinkgoT().TempDir()})
-		Expect(res.Exit).To(Equal(engine.ExitInvalid))
+		Expect(res.Exit).To(Equal(exitcode.Invalid))
 		Expect(errors.Is(res.Err, engine.ErrPlan)).To(BeTrue())
 		Expect(res.Err.Error()).To(ContainSubstring("no guard"))
 		Expect(linkUp(op, "eth0")).To(BeTrue(), "nothing was injected")

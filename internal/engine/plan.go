@@ -144,7 +144,7 @@ func NewPlanOn(ctx context.Context, exp *experiments.Experiment, runID string, h
 	// lock-out again when it has no guard.
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := p.CheckLockout(lctx, HostLockoutCheck(), true); err != nil {
+	if err := p.CheckLockout(lctx, hostLockoutCheck(), true); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -172,7 +172,7 @@ func recoverJournal(ctx context.Context, path string, o RecoverOptions) (acts []
 			continue
 		}
 		// A step that ran on hosts goes back to them (hosts_recover.go).
-		if ou.Undo.Kind == HostsUndoKind {
+		if ou.Undo.Kind == hostsUndoKind {
 			a, err := recoverOnHosts(ctx, run, ou.Step, ou.Undo, o, a)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s step %s: %w", run.Header.Run, ou.Step, err))

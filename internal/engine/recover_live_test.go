@@ -17,6 +17,7 @@ import (
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/internal/nsutil"
 	"github.com/faultline/faultline/internal/procid"
@@ -127,7 +128,7 @@ verify:
 
 		res := <-done
 		Expect(res.Err).NotTo(HaveOccurred())
-		Expect(res.Exit).To(Equal(engine.ExitPassed))
+		Expect(res.Exit).To(Equal(exitcode.Passed))
 		Expect(serverEth0Up(t)).To(BeTrue())
 		acts, err := engine.Recover(context.Background(), state, nil, false)
 		Expect(err).NotTo(HaveOccurred())

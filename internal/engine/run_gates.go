@@ -12,7 +12,7 @@ import (
 // when the run is not guarded.
 func lockoutGate(ctx context.Context, plan *Plan, guarded bool) error {
 	if !plan.lockoutChecked {
-		return plan.CheckLockout(ctx, HostLockoutCheck(), guarded)
+		return plan.CheckLockout(ctx, hostLockoutCheck(), guarded)
 	}
 	if len(plan.Lockout) > 0 && !guarded {
 		return fmt.Errorf("%w: this plan may lock the host out (%s) and the run has no guard; nothing was injected",

@@ -192,6 +192,17 @@ var _ = Describe("guard", Serial, func() {
 			Expect(after.Diff(before)).NotTo(BeEmpty())
 		})
 
+		It("is spawned without waiting; Ready fails for a guard that never comes up, which is reaped, and Release returns", func() {
+			l, err := guard.Spawn(context.Background(), guard.StartConfig{Exe: "/bin/false", TTL: 500 * time.Millisecond,
+				LogPath: filepath.Join(GinkgoT().TempDir(), "guard.log")})
+			Expect(err).NotTo(HaveOccurred(), "Spawn does not wait for the guard")
+			Expect(l.Ready(context.Background())).To(MatchError(ContainSubstring("guard did not come up")))
+			Expect(syscall.Kill(l.PID(), 0)).To(MatchError(syscall.ESRCH), "reaped")
+			done := make(chan error, 1)
+			go func() { done <- l.Release(time.Second) }()
+			Eventually(done, 500*time.Millisecond).Should(Receive(BeNil()))
+		})
+
 		It("tells the runner at once when the guard dies", func() {
 			_, _, jpath := cutInNs()
 			l := start(jpath)

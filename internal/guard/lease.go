@@ -64,6 +64,9 @@ type Lease struct {
 	exited chan struct{} // closed when the guard process has been reaped
 	lost   chan error    // receives the first loss, once
 
+	ready    chan struct{} // closed once the handshake ended
+	readyErr error         // set before ready is closed: the guard never came up
+
 	mu      sync.Mutex
 	err     error
 	done    bool
@@ -73,6 +76,21 @@ type Lease struct {
 // Start starts the guard and waits until it holds the lease. No fault may
 // be injected before Start returns without error.
 func Start(ctx context.Context, c StartConfig) (*Lease, error) {
+	l, err := Spawn(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Ready(ctx); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Spawn starts the guard and returns at once, while the guard process
+// comes up: the runner prepares its run meanwhile and calls Ready before
+// its first injection. No fault may be injected before Ready returns
+// without error.
+func Spawn(ctx context.Context, c StartConfig) (*Lease, error) {
 	if c.TTL <= 0 {
 		return nil, errors.New("guard: TTL must be positive")
 	}
@@ -107,25 +125,43 @@ func Start(ctx context.Context, c StartConfig) (*Lease, error) {
 		return nil, fmt.Errorf("guard: start: %w", err)
 	}
 	l := &Lease{conn: conn, cmd: cmd, ttl: c.TTL, exited: make(chan struct{}),
-		lost: make(chan error, 1), stopped: make(chan struct{})}
+		lost: make(chan error, 1), stopped: make(chan struct{}), ready: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(l.exited) }()
+	go l.handshake(c.ReadyTimeout, c.LogPath)
+	return l, nil
+}
 
-	br := bufio.NewReader(conn)
-	_ = conn.SetReadDeadline(time.Now().Add(c.ReadyTimeout))
+// handshake waits for the guard's ready message, then watches the lease
+// and beats; a guard that does not come up is killed and reaped.
+func (l *Lease) handshake(timeout time.Duration, logPath string) {
+	defer close(l.ready)
+	br := bufio.NewReader(l.conn)
+	_ = l.conn.SetReadDeadline(time.Now().Add(timeout))
 	b, err := br.ReadByte()
 	if err != nil || b != msgReady {
-		_ = cmd.Process.Kill()
+		_ = l.cmd.Process.Kill()
 		<-l.exited
-		conn.Close()
+		l.conn.Close()
 		if err == nil {
 			err = fmt.Errorf("unexpected message %q", b)
 		}
-		return nil, fmt.Errorf("guard did not come up (see %s): %w", c.LogPath, err)
+		l.readyErr = fmt.Errorf("guard did not come up (see %s): %w", logPath, err)
+		return
 	}
-	_ = conn.SetReadDeadline(time.Time{})
+	_ = l.conn.SetReadDeadline(time.Time{})
 	go l.watch(br)
 	go l.beat()
-	return l, nil
+}
+
+// Ready waits until the guard holds the lease, or fails once it cannot
+// (it died or did not come up within the ready timeout: it is reaped).
+func (l *Lease) Ready(ctx context.Context) error {
+	select {
+	case <-l.ready:
+		return l.readyErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // PID is the guard's process id.
@@ -190,6 +226,12 @@ func (l *Lease) Release(timeout time.Duration) error {
 	l.done = true
 	l.mu.Unlock()
 	close(l.stopped)
+	// A guard still coming up is waited for (the handshake is bounded):
+	// one that never came up is already reaped, with nothing to release.
+	<-l.ready
+	if l.readyErr != nil {
+		return nil
+	}
 	_ = l.conn.SetWriteDeadline(time.Now().Add(timeout))
 	_, werr := l.conn.Write([]byte{msgDone})
 	t := time.NewTimer(timeout)

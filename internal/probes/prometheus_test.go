@@ -19,6 +19,7 @@ import (
 	"github.com/faultline/faultline/faults"
 	_ "github.com/faultline/faultline/faults/netfault"
 	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/probes"
 	"github.com/faultline/faultline/reports"
 )
@@ -188,7 +189,7 @@ abortWhen:
 		start := time.Now()
 		res := engine.Run(context.Background(), plan, engine.Options{OutDir: GinkgoT().TempDir(), StateDir: GinkgoT().TempDir()})
 		took := time.Since(start)
-		Expect(res.Exit).To(Equal(engine.ExitAborted))
+		Expect(res.Exit).To(Equal(exitcode.Aborted))
 		Expect(res.Journal.Aborts).NotTo(BeEmpty())
 		reason := res.Journal.Aborts[0].Reason
 		Expect(reason).To(ContainSubstring(`prometheus query "up{job=\"node\"} == 0" held for`))
@@ -199,7 +200,7 @@ abortWhen:
 		Eventually(func() bool { return up.Check(context.Background()).OK }).WithTimeout(10 * time.Second).Should(BeTrue())
 		// The report, a function of the journal, says the same, and draws the query's value.
 		rep := reports.Build(res.Journal)
-		Expect(rep.Exit).To(Equal(engine.ExitAborted))
+		Expect(rep.Exit).To(Equal(exitcode.Aborted))
 		Expect(rep.Aborts).To(ContainElement(reason))
 		var page strings.Builder
 		Expect(reports.WriteHTML(&page, rep, reports.HTMLOptions{})).To(Succeed())

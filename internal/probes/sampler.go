@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // Spec is one probe as the sampler runs it.
@@ -67,7 +69,7 @@ func runProbe(ctx context.Context, base time.Time, sp Spec, emit func(string, Sa
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		if !sleepUntil(ctx, timer, next) {
+		if !measure.SleepUntil(ctx, timer, next) {
 			return
 		}
 		start := time.Now()
@@ -87,47 +89,6 @@ func runProbe(ctx context.Context, base time.Time, sp Spec, emit func(string, Sa
 		emit(sp.Name, s)
 		next = nextTick(base, every, time.Now())
 	}
-}
-
-// fineSleep is the last stretch before a tick that is slept precisely.
-const fineSleep = time.Millisecond
-
-// sleepUntil waits for t; false means ctx ended first.
-func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
-	if ended(ctx) {
-		return false
-	}
-	if d := time.Until(t) - fineSleep; d > 0 {
-		timer.Reset(d)
-		select {
-		case <-ctx.Done():
-			return false
-		case <-timer.C:
-		}
-	}
-	// Go's timers wake in whole milliseconds on Linux (epoll's timeout),
-	// up to 1 ms late: sleep the last stretch with nanosleep instead.
-	for {
-		d := time.Until(t)
-		if d <= 0 {
-			break
-		}
-		if nanosleep(d) == nil {
-			break
-		}
-	}
-	// ctx may have ended meanwhile: never start a check after the end.
-	return !ended(ctx)
-}
-
-// ended reports whether ctx is done or past its deadline (its own timer
-// may not have fired yet on a busy machine).
-func ended(ctx context.Context) bool {
-	if ctx.Err() != nil {
-		return true
-	}
-	dl, ok := ctx.Deadline()
-	return ok && !time.Now().Before(dl)
 }
 
 // nextTick is the first boundary base+k*every strictly after now.

@@ -48,10 +48,10 @@ func GuardTTL(exp *experiments.Experiment) time.Duration {
 	return DefaultGuardTTL
 }
 
-// startGuard starts the run's guard and waits until it holds the lease.
-// The guard inherits the target locks, so the targets stay locked until
-// it has reverted them, even when the runner is gone.
-func startGuard(ctx context.Context, c Config, g GuardSpec, logPath string, locks *engine.TargetLocks) (*guard.Lease, error) {
+// spawnGuard starts the run's guard; the lease's Ready says when it holds
+// the lease. The guard inherits the target locks, so the targets stay
+// locked until it has reverted them, even when the runner is gone.
+func spawnGuard(ctx context.Context, c Config, g GuardSpec, logPath string, locks *engine.TargetLocks) (*guard.Lease, error) {
 	exe := c.GuardExe
 	if exe == "" {
 		var err error
@@ -59,7 +59,7 @@ func startGuard(ctx context.Context, c Config, g GuardSpec, logPath string, lock
 			return nil, err
 		}
 	}
-	return guard.Start(ctx, guard.StartConfig{Exe: exe, Args: g.Args(), TTL: g.TTL,
+	return guard.Spawn(ctx, guard.StartConfig{Exe: exe, Args: g.Args(), TTL: g.TTL,
 		LogPath: logPath, Files: locks.Files(), Env: append(os.Environ(), guardEnv+"=1")})
 }
 

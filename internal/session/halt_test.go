@@ -11,6 +11,7 @@ import (
 
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/session"
 
 	_ "github.com/faultline/faultline/faults/actions"
@@ -59,7 +60,7 @@ var _ = Describe("a session", func() {
 		_, err := session.SetHalt(state, "stop")
 		Expect(err).NotTo(HaveOccurred())
 		o := session.Run(context.Background(), waitPlan(), session.Config{StateDir: state, OutDir: filepath.Join(out, "a")})
-		Expect(o.Exit).To(Equal(engine.ExitAborted))
+		Expect(o.Exit).To(Equal(exitcode.Aborted))
 		Expect(o.Status).To(Equal(session.StatusRefused))
 		Expect(o.Err).To(MatchError(session.ErrHalted))
 		Expect(filepath.Join(out, "a", "journal.jsonl")).NotTo(BeAnExistingFile())
@@ -69,7 +70,8 @@ var _ = Describe("a session", func() {
 		haltAt := make(chan time.Time, 1)
 		go func() {
 			defer GinkgoRecover()
-			// Halt a live run: once its journal exists (the guard is up).
+			// Halt a live run once its journal exists (its guard may still be
+			// coming up: the halt then stops it before its method).
 			Eventually(filepath.Join(out, "b", "journal.jsonl"), "10s", "5ms").Should(BeAnExistingFile())
 			time.Sleep(100 * time.Millisecond)
 			h, err := session.SetHalt(state, "stop now")
@@ -78,7 +80,7 @@ var _ = Describe("a session", func() {
 		}()
 		o = session.Run(context.Background(), waitPlan(), session.Config{StateDir: state, OutDir: filepath.Join(out, "b")})
 		Expect(time.Since(<-haltAt)).To(BeNumerically("<", time.Second), "ended within 1 s of the halt")
-		Expect(o.Exit).To(Equal(engine.ExitAborted))
+		Expect(o.Exit).To(Equal(exitcode.Aborted))
 		Expect(o.Status).To(Equal("aborted"))
 		Expect(o.Halt).NotTo(BeNil())
 		Expect(o.Report).NotTo(BeNil())
@@ -86,9 +88,9 @@ var _ = Describe("a session", func() {
 		Expect(filepath.Join(out, "b", "guard.log")).To(BeARegularFile())
 
 		o = session.Run(context.Background(), waitPlan(), session.Config{StateDir: state, OutDir: filepath.Join(out, "b")})
-		Expect(o.Exit).To(Equal(engine.ExitAborted), "still halted")
+		Expect(o.Exit).To(Equal(exitcode.Aborted), "still halted")
 		_, _ = session.ClearHalt(state)
 		o = session.Run(context.Background(), waitPlan(), session.Config{StateDir: state, OutDir: filepath.Join(out, "b")})
-		Expect(o.Exit).To(Equal(engine.ExitInvalid), "an output directory with a journal is refused")
+		Expect(o.Exit).To(Equal(exitcode.Invalid), "an output directory with a journal is refused")
 	})
 })

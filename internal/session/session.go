@@ -92,9 +92,11 @@ func Run(ctx context.Context, plan *engine.Plan, c Config) *Outcome {
 	if err := os.MkdirAll(c.OutDir, 0o755); err != nil {
 		return refuse(o, exitcode.Infra, journal.StatusError, err)
 	}
-	// No fault lands before the guard holds its lease.
+	// The guard comes up while the engine prepares the run; the method
+	// starts only once it holds the lease (Armed), so no fault lands
+	// before.
 	g := GuardSpec{StateDir: c.StateDir, RunID: c.RunID, Journal: jpath, TTL: GuardTTL(plan.Exp)}
-	lease, err := startGuard(ctx, c, g, filepath.Join(c.OutDir, "guard.log"), locks)
+	lease, err := spawnGuard(ctx, c, g, filepath.Join(c.OutDir, "guard.log"), locks)
 	if err != nil {
 		return refuse(o, exitcode.Infra, journal.StatusError, fmt.Errorf("%w; nothing was injected", err))
 	}
@@ -111,7 +113,7 @@ func Run(ctx context.Context, plan *engine.Plan, c Config) *Outcome {
 	}()
 	res := engine.Run(rctx, plan, engine.Options{OutDir: c.OutDir, StateDir: c.StateDir, RunID: c.RunID,
 		Observer: c.Observer, Version: c.Version, SteadyGrace: c.SteadyGrace,
-		Heartbeat: lease.Check, GuardLost: lease.Lost()})
+		Armed: lease.Ready, Heartbeat: lease.Check, GuardLost: lease.Lost()})
 	stopWatch()
 	<-watched
 	relErr := lease.Release(5 * time.Second)
