@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -84,8 +85,13 @@ verify:
 		Expect(copies).To(HaveLen(1))
 		// Same size, mode and owner: taken as it is by name, caught by
 		// the agent hashing itself.
-		f, err := os.OpenFile(copies[0], os.O_WRONLY, 0)
-		Expect(err).NotTo(HaveOccurred())
+		// The first plan's agent may still be exiting (the kernel refuses
+		// writes to a file being executed: ETXTBSY), so wait for it.
+		var f *os.File
+		Eventually(func() error {
+			f, err = os.OpenFile(copies[0], os.O_WRONLY, 0)
+			return err
+		}).WithTimeout(10 * time.Second).WithPolling(20 * time.Millisecond).Should(Succeed())
 		_, err = f.WriteAt([]byte("tampered"), 4<<20)
 		Expect(err).NotTo(HaveOccurred())
 		f.Close()
