@@ -232,6 +232,13 @@ func (s *Site) AddHost(name string, n int) (*SSHD, error) {
 	if err := Address(h.NS, "eth0", h.Addr+"/24"); err != nil {
 		return nil, err
 	}
+	return s.launch(h, name, s.Mgmt)
+}
+
+// launch gives a host its directory and host key, registers it with the
+// site and starts its sshd (bridgeNS is where its cable's far end lives),
+// then trusts its key.
+func (s *Site) launch(h *SSHD, name, bridgeNS string) (*SSHD, error) {
 	h.Dir = filepath.Join(s.Dir, name)
 	if err := os.MkdirAll(h.Dir, 0o700); err != nil {
 		return nil, err
@@ -244,7 +251,7 @@ func (s *Site) AddHost(name string, n int) (*SSHD, error) {
 	s.mu.Lock()
 	s.hosts = append(s.hosts, h)
 	s.mu.Unlock()
-	if err := h.Start(s.Authorized, s.Mgmt); err != nil {
+	if err := h.Start(s.Authorized, bridgeNS); err != nil {
 		return nil, err
 	}
 	return h, s.Trust(h.Addr, h.HostPub)
@@ -412,22 +419,7 @@ func (s *Site) AddBehind(jump *SSHD, name string, n int) (*SSHD, error) {
 	if err := Address(jump.NS, "back0", "198.18.77.1/24"); err != nil {
 		return nil, err
 	}
-	h.Dir = filepath.Join(s.Dir, name)
-	if err := os.MkdirAll(h.Dir, 0o700); err != nil {
-		return nil, err
-	}
-	key, pub, _, err := WriteKey(filepath.Join(h.Dir, "host_ed25519"))
-	if err != nil {
-		return nil, err
-	}
-	h.HostKeyPub, h.HostPub = key+".pub", pub
-	s.mu.Lock()
-	s.hosts = append(s.hosts, h)
-	s.mu.Unlock()
-	if err := h.Start(s.Authorized, jump.NS); err != nil {
-		return nil, err
-	}
-	return h, s.Trust(h.Addr, h.HostPub)
+	return s.launch(h, name, jump.NS)
 }
 
 var logLevel = func() string {
