@@ -14,4 +14,14 @@ export FAULTLINE_E2E_ORDERS="${FAULTLINE_E2E_ORDERS:-demo}"
 go vet ./...
 # -p 1: several suites create namespaces, libvirtds and VMs; one at a time
 # keeps timings honest on a small machine.
-go test -p 1 -count=1 -timeout 25m ./... 2>&1 | tee "${TEST_LOG:-/tmp/faultline-test.log}"
+log="${TEST_LOG:-/tmp/faultline-test.log}"
+status=0
+go test -p 1 -count=1 -timeout 25m ./... 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+	# A long log's tail shows only the summary; repeat every failure's
+	# message (and the lab run's own output before it) at the end.
+	echo
+	echo "=== failures, repeated from $log ==="
+	sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -a -B25 -A8 '\[FAILED\]\|^--- FAIL\|^panic:' | tail -150
+fi
+exit "$status"

@@ -45,12 +45,13 @@ func (t *steadyTracker) observe(probe string, s probes.Sample) {
 	t.mu.Unlock()
 }
 
-// holds: within [from, to] the probe was ok continuously for d.
-func (t *steadyTracker) holds(probe string, from, to, d time.Duration) bool {
+// holds: within [from, to] the probe, sampled every `every`, was ok
+// continuously for d (as the verdict judges it: verify.SteadyHeld).
+func (t *steadyTracker) holds(probe string, from, to, every, d time.Duration) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	span, n := verify.LongestOKRun(t.samples[probe], verify.Phase{From: from, To: to})
-	return n > 0 && span.Length() >= d
+	return verify.SteadyHeld(span, n, every, d)
 }
 
 // waitSteady waits until every steady-state entry holds, counting only
@@ -77,7 +78,7 @@ func (r *runner) waitSteady(ctx context.Context, phase string, entries []experim
 		all := true
 		var missing string
 		for _, e := range entries {
-			if !r.steady.holds(e.Probe, from, r.now(), e.For.D()) {
+			if !r.steady.holds(e.Probe, from, r.now(), verify.ProbeInterval(r.plan.Exp, e.Probe), e.For.D()) {
 				all, missing = false, e.Probe
 				break
 			}

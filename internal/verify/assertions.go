@@ -12,8 +12,9 @@ import (
 
 // steadyVerdict: the probe was ok continuously for ss.For within the
 // phase, measured as LongestOKRun measures it (first to last ok sample's
-// Start), so the phase must hold a sample at each end of the span.
-func steadyVerdict(ss experiments.SteadyState, when string, phase Phase, tl Timeline) Verdict {
+// Start, in whole sampling intervals: SteadyHeld), so the phase must hold
+// a sample at each end of the span.
+func steadyVerdict(exp *experiments.Experiment, ss experiments.SteadyState, when string, phase Phase, tl Timeline) Verdict {
 	v := Verdict{
 		Name:   fmt.Sprintf("steady state %s: %s ok for %s", when, ss.Probe, ss.For),
 		Kind:   KindSteadyState,
@@ -33,7 +34,7 @@ func steadyVerdict(ss experiments.SteadyState, when string, phase Phase, tl Time
 	}
 	span, n := LongestOKRun(samples, phase)
 	v.Value, v.Measured = span.Length().Seconds(), seconds(span.Length())
-	v.Passed = n > 0 && span.Length() >= ss.For.D()
+	v.Passed = SteadyHeld(span, n, ProbeInterval(exp, ss.Probe), ss.For.D())
 	switch {
 	case n == 0:
 		v.Detail = "no ok sample"

@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/faultline/faultline/experiments"
 )
@@ -37,7 +38,7 @@ func Evaluate(exp *experiments.Experiment, tl Timeline) []Verdict {
 	}
 	out := make([]Verdict, 0, 2*len(exp.SteadyState)+len(exp.Verify))
 	for _, ss := range exp.SteadyState {
-		out = append(out, steadyVerdict(ss, "before", tl.SteadyBefore, tl))
+		out = append(out, steadyVerdict(exp, ss, "before", tl.SteadyBefore, tl))
 	}
 	buf := latencyBuffers.Get().(*latencyBuffer)
 	for _, v := range exp.Verify {
@@ -45,10 +46,19 @@ func Evaluate(exp *experiments.Experiment, tl Timeline) []Verdict {
 	}
 	latencyBuffers.Put(buf)
 	for _, ss := range exp.SteadyState {
-		out = append(out, steadyVerdict(ss, "after", tl.SteadyAfter, tl))
+		out = append(out, steadyVerdict(exp, ss, "after", tl.SteadyAfter, tl))
 	}
 	uniqueNames(out)
 	return out
+}
+
+// ProbeInterval is how often exp samples the named probe (0 if it has no
+// such probe).
+func ProbeInterval(exp *experiments.Experiment, probe string) time.Duration {
+	if p := exp.Probes[probe]; p != nil {
+		return p.Interval()
+	}
+	return 0
 }
 
 // verifyVerdicts dispatches one verify entry on the assertion it sets.

@@ -410,6 +410,41 @@ var _ = Describe("steadyState", func() {
 		Expect(v.Detail).To(Equal("the steady state after the method was not checked"))
 	})
 
+	// A data check every 10s held for 10s: two ok samples one interval
+	// apart whose starts are a few µs off their scheduled moments (as
+	// measured in the lab: 20.001231s and 30.000793s).
+	slow := &experiments.Experiment{
+		Probes:      map[string]*experiments.Probe{"data": {Every: experiments.Duration(10 * time.Second)}},
+		SteadyState: []experiments.SteadyState{{Probe: "data", For: experiments.Duration(10 * time.Second)}},
+	}
+	slowTL := func(starts ...time.Duration) verify.Timeline {
+		var ss []measure.Sample
+		for i, st := range starts {
+			ss = append(ss, measure.Sample{Start: st, OK: i > 0})
+		}
+		return verify.Timeline{MethodStart: 31 * time.Second, End: 60 * time.Second,
+			SteadyBefore: verify.Phase{From: 0, To: 31 * time.Second},
+			Samples:      map[string][]measure.Sample{"data": ss}}
+	}
+
+	It("counts a slow probe's run in whole sampling intervals, so jitter at its ends does not decide", func() {
+		v := verify.Evaluate(slow, slowTL(10*time.Second, 20001231*time.Microsecond, 30000793*time.Microsecond))[0]
+		Expect(v.Passed).To(BeTrue(), v.Detail)
+		Expect(v.Measured).To(Equal("10.000s"))
+	})
+
+	It("still fails a slow probe that was ok for one sample only", func() {
+		v := verify.Evaluate(slow, slowTL(10*time.Second, 20001231*time.Microsecond))[0]
+		Expect(v.Passed).To(BeFalse())
+		Expect(v.Detail).To(Equal("longest ok run 0.000s (1 samples, from 20.001s); needs 10s"))
+	})
+
+	It("does not round a fast probe's run up by its jitter", func() {
+		Expect(verify.SteadyHeld(verify.Phase{From: 0, To: 1940 * ms}, 20, 100*ms, 2*time.Second)).To(BeFalse())
+		Expect(verify.SteadyHeld(verify.Phase{From: 0, To: 1960 * ms}, 21, 100*ms, 2*time.Second)).To(BeTrue())
+		Expect(verify.SteadyHeld(verify.Phase{From: 0, To: 1999 * ms}, 20, 0, 2*time.Second)).To(BeFalse())
+	})
+
 	It("orders steady before, verify entries, steady after, with unique names", func() {
 		e := *steady
 		e.Verify = []experiments.Verify{{Probe: "web", Never: "ok"}, {Probe: "web", Never: "ok"}}

@@ -75,6 +75,22 @@ func longestOutage(outages []Outage) (Outage, bool) {
 	return best, true
 }
 
+// SteadyHeld says whether a run of n ok samples spanning span proves a
+// probe sampled every `every` held for need. The span is counted in
+// whole sampling intervals: its two end samples start a few µs off their
+// scheduled moments, so `every: 10s` with `for: 10s` is two ok samples
+// one interval apart, never a coin toss on 9.9996s against 10s.
+func SteadyHeld(span Phase, n int, every, need time.Duration) bool {
+	if n == 0 {
+		return false
+	}
+	held := span.Length()
+	if every > 0 {
+		held = (held + every/2) / every * every
+	}
+	return held >= need
+}
+
 // LongestOKRun finds the longest run of consecutive ok samples in w. Its
 // span runs from the run's first sample's Start to its last sample's Start:
 // only what samples proved counts, so a probe sampled every 100ms must be

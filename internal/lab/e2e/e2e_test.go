@@ -267,7 +267,7 @@ var _ = Describe("the seed lab", Ordered, func() {
 		for _, x := range order.runs {
 			It("passes the seed experiment "+x.name+" ("+order.name+" order) with measured availability and outage", func(ctx SpecContext) {
 				rep := runSeed(ctx, x.name)
-				Expect(rep.Status).To(Equal("passed"), "%s: %s", x.name, rep.failures())
+				Expect(rep.Status).To(Equal("passed"), "%s: exit %d: %s", x.name, rep.Exit, rep.failures())
 				Expect(rep.Exit).To(Equal(0))
 				web := rep.probe("web")
 				Expect(web).NotTo(BeNil(), "probe web in report.json")
@@ -298,7 +298,7 @@ var _ = Describe("the seed lab", Ordered, func() {
 	for _, x := range remoteRuns() {
 		It("passes the seed-remote experiment "+x.name+"-remote through SSH only, with its seed twin's bounds", func(ctx SpecContext) {
 			rep := runExample(ctx, "seed-remote", x.name+"-remote")
-			Expect(rep.Status).To(Equal("passed"), "%s-remote: %s", x.name, rep.failures())
+			Expect(rep.Status).To(Equal("passed"), "%s-remote: exit %d: %s", x.name, rep.Exit, rep.failures())
 			Expect(rep.Exit).To(Equal(0))
 			web := rep.probe("web")
 			Expect(web).NotTo(BeNil(), "probe web in report.json")

@@ -74,8 +74,14 @@ func seedOrders() []struct {
 
 // report is the part of a run's report.json this suite reads.
 type report struct {
-	Status   string `json:"status"`
-	Exit     int    `json:"exit"`
+	Status string   `json:"status"`
+	Exit   int      `json:"exit"`
+	Error  string   `json:"error"`
+	Aborts []string `json:"aborts"`
+	Steps  []struct {
+		Name  string `json:"name"`
+		Error string `json:"error"`
+	} `json:"steps"`
 	Verdicts []struct {
 		Name     string `json:"name"`
 		Kind     string `json:"kind"`
@@ -102,8 +108,21 @@ func (r *report) probe(name string) *probeReport {
 	return nil
 }
 
+// failures says why a run did not pass: its error, its aborts, the
+// steps that failed and every failed verdict.
 func (r *report) failures() string {
 	var out []string
+	if r.Error != "" {
+		out = append(out, "error: "+r.Error)
+	}
+	for _, a := range r.Aborts {
+		out = append(out, "aborted: "+a)
+	}
+	for _, s := range r.Steps {
+		if s.Error != "" {
+			out = append(out, "step "+s.Name+": "+s.Error)
+		}
+	}
 	for _, v := range r.Verdicts {
 		if !v.Passed {
 			out = append(out, v.Name+": measured "+v.Measured+" "+v.Detail)
