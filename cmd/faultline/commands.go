@@ -77,6 +77,11 @@ func loadPlan(c *cli.Context, runID string) (*engine.Plan, error) {
 	if err != nil {
 		return nil, invalid(err)
 	}
+	return planOf(c, exp, runID)
+}
+
+// planOf plans a loaded experiment and preflights it.
+func planOf(c *cli.Context, exp *experiments.Experiment, runID string) (*engine.Plan, error) {
 	measure.Stage("experiment loaded")
 	hosts, err := connectHosts(c, exp, runID)
 	if err != nil {

@@ -31,7 +31,8 @@ func runCmd(c *cli.Context) error {
 		return invalid(err)
 	}
 	runID := session.NewRunID(exp.Name)
-	plan, err := loadPlan(c, runID)
+	// The file is read and checked once: planOf takes the experiment.
+	plan, err := planOf(c, exp, runID)
 	if err != nil {
 		return err
 	}

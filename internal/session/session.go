@@ -10,6 +10,7 @@ import (
 
 	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/exitcode"
+	"github.com/faultline/faultline/internal/guard"
 	"github.com/faultline/faultline/internal/journal"
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/reports"
@@ -94,17 +95,18 @@ func Run(ctx context.Context, plan *engine.Plan, c Config) *Outcome {
 	if err := os.MkdirAll(c.OutDir, 0o755); err != nil {
 		return refuse(o, exitcode.Infra, journal.StatusError, err)
 	}
-	// The guard comes up while the run goes on: once spawned, its process
-	// exists with its end of the lease, and whenever it runs it reverts
-	// what the journal holds if the runner is gone by then. So nothing
-	// waits for it; a guard that does not come up is a lost lease and
+	// The guard is spawned while the run opens its journal; the run's first
+	// undo record waits until the guard process exists (Armed), not until
+	// it has come up: once spawned it holds its end of the lease, and
+	// whenever it runs it reverts what the journal holds if the runner is
+	// gone by then. A guard that does not come up is a lost lease and
 	// aborts the run, reverted by the runner.
 	g := GuardSpec{StateDir: c.StateDir, RunID: c.RunID, Journal: jpath, TTL: GuardTTL(plan.Exp)}
-	lease, err := spawnGuard(ctx, c, g, filepath.Join(c.OutDir, "guard.log"), locks)
-	if err != nil {
-		return refuse(o, exitcode.Infra, journal.StatusError, fmt.Errorf("%w; nothing was injected", err))
-	}
-	measure.Stage("guard spawned")
+	lease := spawnBeside(func() (*guard.Lease, error) {
+		l, err := spawnGuard(ctx, c, g, filepath.Join(c.OutDir, "guard.log"), locks)
+		measure.Stage("guard spawned")
+		return l, err
+	})
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	watchCtx, stopWatch := context.WithCancel(ctx)
