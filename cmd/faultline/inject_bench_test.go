@@ -201,6 +201,14 @@ func BenchmarkInjectionPath(b *testing.B) {
 		must(sub.next(nil, true))
 
 		for _, v := range variants {
+			// The process start alone: what every command pays before it
+			// can do anything (the run pays it twice: runner and guard).
+			t0 := time.Now()
+			if out, err := exec.Command(v.exe, "--version").CombinedOutput(); err != nil {
+				b.Fatalf("%s --version: %v: %s", v.exe, err, out)
+			}
+			add(v.prefix+"faultline --version: start → exit", time.Since(t0))
+
 			start, down, up, j := binary(v.exe, "inject", "link.down", "--netns", ns, "--with", "link=v0", "--for", "20ms")
 			add(v.prefix+"inject: command start → down", down.Sub(start))
 			add(v.prefix+"revert → up", up.Sub(moment(j, revertedAt(j))))
@@ -227,9 +235,10 @@ func BenchmarkInjectionPath(b *testing.B) {
 	order := []string{
 		"run at 100ms: scheduled → down", "run at 100ms: scheduled → inject call", "run at 100ms: inject call → down",
 		"run at 100ms: inject call → returned", "run at 0s: scheduled → down", "inject: command start → down", "run at 0s: command start → down", "revert → up",
+		"faultline --version: start → exit",
 	}
 	if len(variants) > 1 {
-		for _, name := range order[:8] {
+		for _, name := range order[:9] {
 			order = append(order, "before: "+name)
 		}
 	}
