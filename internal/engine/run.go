@@ -89,11 +89,10 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Result {
 		return res
 	}
 	defer r.cancelAbort()
-	unregister := registerActive(opts.StateDir, opts.RunID, res.JournalPath)
 	status, exit, err := r.execute(ctx)
 	r.finish(res, status, exit, err)
-	if res.Exit != exitcode.Infra {
-		unregister()
+	if res.Exit != exitcode.Infra && r.unregister != nil {
+		r.unregister()
 	}
 	return res
 }

@@ -91,6 +91,10 @@ func (r *runner) ready(ctx context.Context) (first int, ok bool) {
 	if len(r.states) > 0 {
 		first = r.groupEnd(0, stepOffset(r.states[0].ps.Step, 0))
 	}
+	// Registered for recover and the guard only now: before the guard
+	// exists a run that dies leaves no link it would not clean up, and
+	// there is nothing to revert before the first undo record.
+	r.unregister = registerActive(r.opts.StateDir, r.opts.RunID, r.jw.Path())
 	measure.Stage("guard armed")
 	if !r.prepare(ctx, r.states[:first]) {
 		return 0, false
