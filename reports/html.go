@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/faultline/faultline/internal/verify"
 )
@@ -45,7 +46,7 @@ func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 	}
 	sort.Strings(d.Labels)
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := pageTemplate.Execute(bw, d); err != nil {
+	if err := pageTemplate().Execute(bw, d); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
 	return bw.Flush()
@@ -125,17 +126,21 @@ func planRows(r *Report) []planRow {
 	return out
 }
 
-var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":      func(v float64) string { return fmt.Sprintf("%.3f%%", v) },
-	"secs":     secs,
-	"clockErr": clockErr,
-	"ms":       func(s float64) string { return fmt.Sprintf("%.3f ms", s*1000) },
-	"win": func(r *Report, w verify.Phase) string {
-		if w.To == 0 && w.From == 0 {
-			return "—"
-		}
-		return fmt.Sprintf("T%+.3fs … T%+.3fs", r.relT(w.From), r.relT(w.To))
-	},
-	"join":   strings.Join,
-	"target": func(t fmt.Stringer) string { return t.String() },
-}).Parse(pageHTML))
+// pageTemplate is parsed when a report is first rendered, not at the start
+// of every command.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"pct":      func(v float64) string { return fmt.Sprintf("%.3f%%", v) },
+		"secs":     secs,
+		"clockErr": clockErr,
+		"ms":       func(s float64) string { return fmt.Sprintf("%.3f ms", s*1000) },
+		"win": func(r *Report, w verify.Phase) string {
+			if w.To == 0 && w.From == 0 {
+				return "—"
+			}
+			return fmt.Sprintf("T%+.3fs … T%+.3fs", r.relT(w.From), r.relT(w.To))
+		},
+		"join":   strings.Join,
+		"target": func(t fmt.Stringer) string { return t.String() },
+	}).Parse(pageHTML))
+})

@@ -13,6 +13,7 @@ import (
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/exitcode"
+	"github.com/faultline/faultline/internal/measure"
 
 	// Fault, action and probe kinds register themselves.
 	_ "github.com/faultline/faultline/faults/actions"
@@ -76,6 +77,12 @@ func loadPlan(c *cli.Context, runID string) (*engine.Plan, error) {
 	if err != nil {
 		return nil, invalid(err)
 	}
+	return planOf(c, exp, runID)
+}
+
+// planOf plans a loaded experiment and preflights it.
+func planOf(c *cli.Context, exp *experiments.Experiment, runID string) (*engine.Plan, error) {
+	measure.Stage("experiment loaded")
 	hosts, err := connectHosts(c, exp, runID)
 	if err != nil {
 		return nil, invalid(err)
@@ -89,6 +96,7 @@ func loadPlan(c *cli.Context, runID string) (*engine.Plan, error) {
 		closeHosts(hosts)
 		return nil, err
 	}
+	measure.Stage("preflight passed")
 	return plan, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/internal/engine"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/session"
 )
 
@@ -44,6 +45,7 @@ func init() {
 const maxHold = 24 * time.Hour
 
 func injectCmd(c *cli.Context) error {
+	measure.Stage("command")
 	if c.Bool("list") {
 		return listKinds()
 	}
@@ -61,13 +63,16 @@ func injectCmd(c *cli.Context) error {
 		return invalid(err)
 	}
 	defer closeHosts(hosts)
+	measure.Stage("experiment built")
 	plan, err := engine.NewPlanOn(c.Context, exp, runID, hosts)
+	measure.Stage("planned")
 	if err != nil {
 		return invalid(err)
 	}
 	if err := preflight(c, plan); err != nil {
 		return err
 	}
+	measure.Stage("preflight passed")
 	out := c.String("out")
 	if out == "" {
 		out = filepath.Join("faultline-runs", runID)

@@ -187,8 +187,13 @@ func BenchmarkInjectionPath(b *testing.B) {
 		if err := h.LinkSetDown(link); err != nil {
 			b.Fatal(err)
 		}
+		t1 := time.Now()
 		down = must(sub.next(nil, false))
 		add("netlink call → down (floor)", down.Sub(t0))
+		add("netlink call → returned", t1.Sub(t0))
+		// Where the kernel emits the notification within its call: the
+		// subscriber's stamp minus the call's return (negative: before).
+		add("netlink call: down seen − returned", down.Sub(t1))
 		if err := h.LinkSetUp(link); err != nil {
 			b.Fatal(err)
 		}
@@ -196,6 +201,14 @@ func BenchmarkInjectionPath(b *testing.B) {
 		must(sub.next(nil, true))
 
 		for _, v := range variants {
+			// The process start alone: what every command pays before it
+			// can do anything (the run pays it twice: runner and guard).
+			t0 := time.Now()
+			if out, err := exec.Command(v.exe, "--version").CombinedOutput(); err != nil {
+				b.Fatalf("%s --version: %v: %s", v.exe, err, out)
+			}
+			add(v.prefix+"faultline --version: start → exit", time.Since(t0))
+
 			start, down, up, j := binary(v.exe, "inject", "link.down", "--netns", ns, "--with", "link=v0", "--for", "20ms")
 			add(v.prefix+"inject: command start → down", down.Sub(start))
 			add(v.prefix+"revert → up", up.Sub(moment(j, revertedAt(j))))
@@ -211,21 +224,26 @@ func BenchmarkInjectionPath(b *testing.B) {
 			in := injected(j)
 			add(v.prefix+"run at 100ms: scheduled → inject call", in.At-due)
 			add(v.prefix+"run at 100ms: inject call → returned", in.Done-in.At)
+			// The kernel's part inside the run: from the engine's call to
+			// the subscriber's stamp (compare the floor below).
+			add(v.prefix+"run at 100ms: inject call → down", down.Sub(moment(j, in.At)))
 			add(v.prefix+"revert → up", up.Sub(moment(j, revertedAt(j))))
 		}
 	}
 	b.StopTimer()
 
 	order := []string{
-		"run at 100ms: scheduled → down", "run at 100ms: scheduled → inject call", "run at 100ms: inject call → returned",
-		"run at 0s: scheduled → down", "inject: command start → down", "run at 0s: command start → down", "revert → up",
+		"run at 100ms: scheduled → down", "run at 100ms: scheduled → inject call", "run at 100ms: inject call → down",
+		"run at 100ms: inject call → returned", "run at 0s: scheduled → down", "inject: command start → down", "run at 0s: command start → down", "revert → up",
+		"faultline --version: start → exit",
 	}
 	if len(variants) > 1 {
-		for _, name := range order[:7] {
+		for _, name := range order[:9] {
 			order = append(order, "before: "+name)
 		}
 	}
-	order = append(order, "ip link set down: command start → down", "netlink call → down (floor)")
+	order = append(order, "ip link set down: command start → down", "netlink call → down (floor)",
+		"netlink call → returned", "netlink call: down seen − returned")
 	fmt.Printf("\ninjection path, %d rounds (link state seen by a netlink subscriber in the target namespace)\n", runs)
 	fmt.Printf("%-50s %10s %10s %10s\n", "", "p50", "p99", "max")
 	for _, name := range order {
@@ -250,6 +268,9 @@ func BenchmarkInjectionPath(b *testing.B) {
 }
 
 func fmtDur(d time.Duration) string {
+	if d < 0 {
+		return "-" + fmtDur(-d)
+	}
 	if d < time.Millisecond {
 		return fmt.Sprintf("%d µs", d.Microseconds())
 	}

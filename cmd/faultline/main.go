@@ -13,12 +13,14 @@ import (
 
 	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/exitcode"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
+	measure.Stage("main")
 	app := &cli.App{
 		Name:    "faultline",
 		Usage:   "chaos experiments for KVM/libvirt infrastructure, with verdicts a CI can gate on",

@@ -13,6 +13,7 @@ import (
 	"github.com/faultline/faultline/experiments"
 	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/exitcode"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/session"
 
 	// libvirt.so is loaded when a run first uses libvirt, not at start-up
@@ -21,6 +22,7 @@ import (
 )
 
 func runCmd(c *cli.Context) error {
+	measure.Stage("command")
 	if c.NArg() != 1 {
 		return invalid(errors.New("run: name exactly one experiment file"))
 	}
@@ -29,7 +31,8 @@ func runCmd(c *cli.Context) error {
 		return invalid(err)
 	}
 	runID := session.NewRunID(exp.Name)
-	plan, err := loadPlan(c, runID)
+	// The file is read and checked once: planOf takes the experiment.
+	plan, err := planOf(c, exp, runID)
 	if err != nil {
 		return err
 	}

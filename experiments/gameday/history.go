@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,7 +48,8 @@ func ListHistory(dir string) ([]HistoryRun, error) {
 	return runs, nil
 }
 
-var historyTmpl = template.Must(template.New("history").Parse(`<!DOCTYPE html>
+var historyTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("history").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>faultline game days: {{.Name}}</title>
 <style>` + pageStyle + `</style></head><body>
 <h1>Game day {{.Name}}</h1>
@@ -59,6 +61,7 @@ var historyTmpl = template.Must(template.New("history").Parse(`<!DOCTYPE html>
 <td>{{range .Exps}}{{if .Href}}<a href="{{.Href}}">{{.Text}}</a>{{else}}{{.Text}}{{end}} {{end}}</td></tr>
 {{end}}</table></body></html>
 `))
+})
 
 type historyRow struct {
 	Dir, Started, Status, Exit, Index, JUnit string
@@ -168,7 +171,7 @@ func (s *Server) historyPage(w http.ResponseWriter) {
 	if h := session.Halted(s.opts.StateDir); h != nil {
 		halted = h.String()
 	}
-	_ = historyTmpl.Execute(w, struct {
+	_ = historyTmpl().Execute(w, struct {
 		Name, Schedule, Window, Halted string
 		Rows                           []historyRow
 	}{s.gd.File.Name, s.gd.File.Schedule, s.gd.Window.String(), halted, rows})

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync"
 )
 
 // pageStyle is shared by the index and the history page: both are single
@@ -16,7 +17,8 @@ table{border-collapse:collapse}td,th{padding:.3em .8em;border-bottom:1px solid #
 .passed{color:#176f2c}.failed,.error,.invalid{color:#b00020}.aborted,.refused,.skipped{color:#8a5a00}
 code{background:#f4f4f4;padding:0 .2em}a{color:#0645ad}`
 
-var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+var indexTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>game day {{.S.GameDay}}</title>
 <style>` + pageStyle + `</style></head><body>
 <h1 class="{{.S.Status}}">{{.S.Headline}}</h1>
@@ -28,6 +30,7 @@ Merged JUnit: <a href="junit.xml">junit.xml</a>, summary: <a href="summary.md">s
 <td>{{range $e.Links}}<a href="{{.Href}}">{{.Text}}</a> {{end}}</td></tr>
 {{end}}</table></body></html>
 `))
+})
 
 type indexLink struct{ Href, Text string }
 
@@ -57,7 +60,7 @@ func WriteHTMLIndex(w io.Writer, s *Summary, dir string) error {
 		}
 		rows = append(rows, r)
 	}
-	if err := indexTmpl.Execute(w, struct {
+	if err := indexTmpl().Execute(w, struct {
 		S    *Summary
 		Rows []indexRow
 	}{s, rows}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/robfig/cron/v3"
 
@@ -29,7 +30,7 @@ type GameDay struct {
 	Requires    []*experiments.Probe
 }
 
-var gameDayName = regexp.MustCompile(`^[a-z0-9-]+$`)
+var gameDayName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9-]+$`) })
 
 // Load reads, decodes and validates a game-day file and every experiment
 // it names. An invalid file is an *experiments.ErrorList naming file,
@@ -56,7 +57,7 @@ func Parse(path string, data []byte) (*GameDay, error) {
 	if f.Version != 1 {
 		doc.Errorf("version", "unsupported version %d (want 1)", f.Version)
 	}
-	if !gameDayName.MatchString(f.Name) {
+	if !gameDayName().MatchString(f.Name) {
 		doc.Errorf("name", "name %q: want lower-case letters, digits and dashes", f.Name)
 	}
 	if len(f.Experiments) == 0 {

@@ -3,6 +3,7 @@ package gameday
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -118,7 +119,9 @@ func (w *Window) String() string {
 	return w.Text
 }
 
-var scheduleParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+var scheduleParser = sync.OnceValue(func() cron.Parser {
+	return cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+})
 
 // ParseSchedule reads a cron spec: five fields (minute hour day-of-month
 // month day-of-week), or six with a leading seconds field, or a descriptor
@@ -129,7 +132,7 @@ func ParseSchedule(spec string, w *Window) (cron.Schedule, error) {
 	if w != nil && !strings.HasPrefix(s, "CRON_TZ=") && !strings.HasPrefix(s, "TZ=") && !strings.HasPrefix(s, "@every") {
 		s = "CRON_TZ=" + w.Loc.String() + " " + s
 	}
-	sched, err := scheduleParser.Parse(s)
+	sched, err := scheduleParser().Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: %v (want 5 cron fields, 6 with leading seconds, or @every 10m)", spec, err)
 	}

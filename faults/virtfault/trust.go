@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"libvirt.org/go/libvirt"
 
@@ -15,10 +16,12 @@ import (
 )
 
 // uuidRe is libvirt's canonical UUID form.
-var uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+})
 
 func checkUUID(what, uuid string) error {
-	if !uuidRe.MatchString(uuid) || strings.Trim(uuid, "0-") == "" {
+	if !uuidRe().MatchString(uuid) || strings.Trim(uuid, "0-") == "" {
 		return fmt.Errorf("%s has no recorded UUID (got %q): it cannot be told from another of the same name", what, uuid)
 	}
 	return nil

@@ -59,7 +59,7 @@ type Outcome struct {
 	Err      error
 }
 
-var runIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+var runIDRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`) })
 
 type session struct {
 	opts      Options
@@ -132,7 +132,7 @@ func (s *session) hello(ctx context.Context, rd *wire.Reader) error {
 		return err
 	}
 	h := m.Hello
-	if !runIDRe.MatchString(h.Run) {
+	if !runIDRe().MatchString(h.Run) {
 		return fmt.Errorf("hello: run id %q: want letters, digits, '.', '_', '-'", h.Run)
 	}
 	s.run, s.exp, s.ttl, s.allowLockout = h.Run, h.Experiment, time.Duration(h.GuardTTL), h.AllowLockout

@@ -10,7 +10,8 @@ import (
 )
 
 // onTime sleeps up to a moment of the run and runs fn then. The last
-// rtWindow of the sleep and fn run on a thread raised to the lowest
+// rtWindow of the sleep (its last spinWindow spent watching the clock)
+// and fn run on a thread raised to the lowest
 // real-time priority: on a busy host a woken thread may otherwise wait
 // milliseconds for a CPU, and the fault would land that late. Without
 // the privilege (a container without CAP_SYS_NICE) both run at the
@@ -24,12 +25,21 @@ func (r *runner) onTime(at time.Duration, fn func()) bool {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	defer realtime()()
-	if !measure.NanosleepUntil(r.abortCtx, t) {
+	if !measure.NanosleepUntil(r.abortCtx, t.Add(-spinWindow)) {
+		return false
+	}
+	measure.SpinUntil(t)
+	if measure.Ended(r.abortCtx) {
 		return false
 	}
 	fn()
 	return true
 }
+
+// spinWindow is how long before a moment the raised thread stops sleeping
+// and watches the clock: a nanosleep wakes tens of microseconds late on a
+// virtual machine, a spin of this long costs that much CPU once per step.
+const spinWindow = 200 * time.Microsecond
 
 // rtWindow is how long before a moment the thread is raised and sleeps
 // with nanosleep alone: a woken Go timer is itself delivered by a thread

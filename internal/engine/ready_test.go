@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -64,10 +65,10 @@ var _ = Describe("a run gets ready before its method starts", Serial, func() {
 		release := make(chan struct{})
 		done := make(chan *engine.Result, 1)
 		start := time.Now()
-		out := GinkgoT().TempDir()
+		out, state := GinkgoT().TempDir(), GinkgoT().TempDir()
 		go func() {
 			defer GinkgoRecover()
-			done <- engine.Run(ctx, cutAt0(t), engine.Options{OutDir: out, StateDir: GinkgoT().TempDir(),
+			done <- engine.Run(ctx, cutAt0(t), engine.Options{OutDir: out, StateDir: state,
 				Heartbeat: func() error { return nil },
 				Armed: func(context.Context) error {
 					<-release
@@ -82,6 +83,11 @@ var _ = Describe("a run gets ready before its method starts", Serial, func() {
 		early, err := journal.ReadFile(filepath.Join(out, "journal.jsonl"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(early.Steps).To(BeEmpty())
+		// Nor is the run registered for recovery: a runner dying now,
+		// before its guard exists, must leave no link behind that no
+		// guard would clean up.
+		registered, _ := os.ReadDir(engine.ActiveDir(state))
+		Expect(registered).To(BeEmpty())
 		close(release)
 		res := <-done
 		Expect(res.Exit).To(Equal(exitcode.Passed), "%v", res.Err)

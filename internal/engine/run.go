@@ -10,6 +10,7 @@ import (
 
 	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/journal"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/probes"
 	"github.com/faultline/faultline/internal/verify"
 )
@@ -46,10 +47,10 @@ type Options struct {
 	// SteadyGrace is how long, beyond its `for`, a steady state may take to
 	// hold before the first step and after the end (default 30s).
 	SteadyGrace time.Duration
-	// Armed, when set, waits until the run's guard holds its lease. The
-	// method starts only once it has returned without error, so no fault
-	// lands unguarded; until then the run prepares (journal, probes, steady
-	// state, the first steps' undo records) while the guard comes up.
+	// Armed, when set, waits until the run's guard is in place (for a
+	// guard process: spawned, with its end of the lease). No undo record
+	// is written and no fault lands before it has returned without error;
+	// until then the run gets going (journal, probes, steady state).
 	Armed func(ctx context.Context) error
 	// Heartbeat, when set, says the run is guarded: it is called every
 	// 500 ms and before every injection, and an error (the guard is gone)
@@ -88,11 +89,10 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Result {
 		return res
 	}
 	defer r.cancelAbort()
-	unregister := registerActive(opts.StateDir, opts.RunID, res.JournalPath)
 	status, exit, err := r.execute(ctx)
 	r.finish(res, status, exit, err)
-	if res.Exit != exitcode.Infra {
-		unregister()
+	if res.Exit != exitcode.Infra && r.unregister != nil {
+		r.unregister()
 	}
 	return res
 }
@@ -125,6 +125,7 @@ func open(ctx context.Context, plan *Plan, opts Options, res *Result) *runner {
 		r.cancelAbort()
 		return fail(exitcode.Infra, journal.StatusError, err)
 	}
+	measure.Stage("journal opened")
 	return r
 }
 

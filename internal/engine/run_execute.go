@@ -8,6 +8,7 @@ import (
 
 	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/journal"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/probes"
 )
 
@@ -76,6 +77,7 @@ func (r *runner) execute(ctx context.Context) (status string, exit int, err erro
 // is something to revert, a guard holds the lease. false: aborted or
 // failed.
 func (r *runner) ready(ctx context.Context) (first int, ok bool) {
+	measure.Stage("steady state held")
 	if r.opts.Armed != nil {
 		if err := r.opts.Armed(ctx); err != nil {
 			if ctx.Err() != nil { // stopped (a signal, a halt) while the guard came up
@@ -89,6 +91,11 @@ func (r *runner) ready(ctx context.Context) (first int, ok bool) {
 	if len(r.states) > 0 {
 		first = r.groupEnd(0, stepOffset(r.states[0].ps.Step, 0))
 	}
+	// Registered for recover and the guard only now: before the guard
+	// exists a run that dies leaves no link it would not clean up, and
+	// there is nothing to revert before the first undo record.
+	r.unregister = registerActive(r.opts.StateDir, r.opts.RunID, r.jw.Path())
+	measure.Stage("guard armed")
 	if !r.prepare(ctx, r.states[:first]) {
 		return 0, false
 	}

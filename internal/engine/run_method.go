@@ -15,6 +15,7 @@ import (
 // when the run was aborted.
 func (r *runner) method(ctx context.Context, prepared int) bool {
 	methodStart := r.now()
+	measure.Stage("method start")
 	_ = r.jw.Phase(journal.PhaseMethod, methodStart)
 	r.event("phase", "", "method started")
 	close(r.watchAbort)
@@ -167,7 +168,9 @@ func (r *runner) injectAt(ctx context.Context, st *stepState, moment time.Durati
 				return
 			}
 		}
+		measure.Stage("inject call")
 		r.inject(ctx, st, r.now(), bg)
+		measure.Stage("inject returned")
 	})
 }
 

@@ -42,6 +42,9 @@ type runner struct {
 	infraErr    error
 	infraMu     sync.Mutex
 	states      []*stepState
+	// unregister removes the journal's link from the state directory; set
+	// once the run is registered (ready, before its first undo record).
+	unregister func()
 }
 
 func newRunner(plan *Plan, opts Options, jw *journal.Writer) *runner {

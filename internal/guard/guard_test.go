@@ -153,6 +153,19 @@ var _ = Describe("guard", Serial, func() {
 		expectRevertedByGuard(ns, before, jpath)
 	})
 
+	It("reverts when its runner died before it came up (it cannot even say ready)", func() {
+		ns, before, jpath := cutInNs()
+		runner, g := socketPair()
+		runner.Close()
+		done := serve(g, jpath, 2*time.Second)
+		var o guard.Outcome
+		Eventually(done, 2*time.Second).Should(Receive(&o))
+		Expect(o.Clean).To(BeFalse())
+		Expect(o.Reason).To(Or(ContainSubstring("runner gone before the guard was ready"), ContainSubstring("closed the lease")))
+		Expect(o.Err).NotTo(HaveOccurred())
+		expectRevertedByGuard(ns, before, jpath)
+	})
+
 	It("exits without reverting when the run ends cleanly", func() {
 		ns, before, jpath := cutInNs()
 		runner, g := socketPair()
@@ -201,6 +214,25 @@ var _ = Describe("guard", Serial, func() {
 			done := make(chan error, 1)
 			go func() { done <- l.Release(time.Second) }()
 			Eventually(done, 500*time.Millisecond).Should(Receive(BeNil()))
+		})
+
+		It("is armed as soon as it is spawned; a guard that never comes up is a lost lease", func() {
+			l, err := guard.Spawn(context.Background(), guard.StartConfig{Exe: "/bin/sleep", Args: []string{"5"},
+				TTL: 500 * time.Millisecond, ReadyTimeout: 300 * time.Millisecond,
+				LogPath: filepath.Join(GinkgoT().TempDir(), "guard.log")})
+			Expect(err).NotTo(HaveOccurred())
+			armed := time.Now()
+			Expect(l.Armed(context.Background())).To(Succeed(), "the guard process exists: nothing waits for it to come up")
+			Expect(time.Since(armed)).To(BeNumerically("<", 50*time.Millisecond))
+			Expect(l.Check()).To(Succeed(), "still coming up")
+			var lost error
+			Eventually(l.Lost(), 2*time.Second).Should(Receive(&lost), "the run hears of it and reverts itself")
+			Expect(lost).To(MatchError(guard.ErrLost))
+			Expect(lost).To(MatchError(ContainSubstring("guard did not come up")))
+			Expect(l.Check()).To(MatchError(guard.ErrLost))
+			Expect(l.Armed(context.Background())).To(MatchError(ContainSubstring("guard did not come up")))
+			Expect(syscall.Kill(l.PID(), 0)).To(MatchError(syscall.ESRCH), "killed and reaped")
+			Expect(l.Release(time.Second)).To(Succeed())
 		})
 
 		It("tells the runner at once when the guard dies", func() {

@@ -87,9 +87,12 @@ func Start(ctx context.Context, c StartConfig) (*Lease, error) {
 }
 
 // Spawn starts the guard and returns at once, while the guard process
-// comes up: the runner prepares its run meanwhile and calls Ready before
-// its first injection. No fault may be injected before Ready returns
-// without error.
+// comes up. Once Spawn has returned, the guard process exists (exec'd,
+// holding its end of the lease): whenever it gets going it reads the
+// journal and reverts every open undo record if the runner is gone by
+// then, so the runner may write undo records and inject at once (see
+// Armed). A guard that does not come up within ReadyTimeout is a lost
+// lease (Lost, Check): the runner aborts its run and reverts it itself.
 func Spawn(ctx context.Context, c StartConfig) (*Lease, error) {
 	if c.TTL <= 0 {
 		return nil, errors.New("guard: TTL must be positive")
@@ -146,6 +149,7 @@ func (l *Lease) handshake(timeout time.Duration, logPath string) {
 			err = fmt.Errorf("unexpected message %q", b)
 		}
 		l.readyErr = fmt.Errorf("guard did not come up (see %s): %w", logPath, err)
+		l.fail(l.readyErr)
 		return
 	}
 	_ = l.conn.SetReadDeadline(time.Time{})
@@ -161,6 +165,20 @@ func (l *Lease) Ready(ctx context.Context) error {
 		return l.readyErr
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// Armed returns at once: nil while the guard is coming up or holds the
+// lease, an error once it is known not to have come up. A spawned guard
+// process is enough to write undo records and inject: it reverts them if
+// the runner is gone by the time it runs, and a guard that never comes up
+// is a lost lease the runner sees (Lost) while it is alive to revert.
+func (l *Lease) Armed(context.Context) error {
+	select {
+	case <-l.ready:
+		return l.readyErr
+	default:
+		return nil
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Spec is how to reach one host, as written in the experiment
@@ -44,10 +45,10 @@ func (e FieldError) Error() string {
 	return e.Field + ": " + e.Msg
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) })
 
 // ValidName reports whether s can name a host or a group.
-func ValidName(s string) bool { return nameRE.MatchString(s) }
+func ValidName(s string) bool { return nameRE().MatchString(s) }
 
 var specFields = map[string]func(*Spec, string, any) *FieldError{
 	"address":    str(func(s *Spec) *string { return &s.Address }),

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/faultline/faultline/internal/strictyaml"
@@ -131,7 +132,7 @@ func (v *validator) at(path, format string, args ...any) {
 	v.doc.Errorf(path, format, args...)
 }
 
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,10}$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]{0,10}$`) })
 
 // LabPrefix is the only address range lab addresses may use.
 var LabPrefix = netip.MustParsePrefix("198.18.0.0/15")
@@ -140,8 +141,8 @@ func (v *validator) check(t *Topology) {
 	if t.Version != 1 {
 		v.at("version", "version must be 1, not %d", t.Version)
 	}
-	if !nameRE.MatchString(t.Name) {
-		v.at("name", "name %q must match %s", t.Name, nameRE)
+	if !nameRE().MatchString(t.Name) {
+		v.at("name", "name %q must match %s", t.Name, nameRE())
 	}
 	subnet, err := netip.ParsePrefix(t.Subnet)
 	if err != nil || !LabPrefix.Contains(subnet.Addr()) || subnet.Bits() < LabPrefix.Bits() {
@@ -157,8 +158,8 @@ func (v *validator) check(t *Topology) {
 	}
 	names := map[string]string{} // name -> kind
 	claim := func(path, name, kind string) {
-		if !nameRE.MatchString(name) {
-			v.at(path, "%s name %q must match %s (it names a network namespace)", kind, name, nameRE)
+		if !nameRE().MatchString(name) {
+			v.at(path, "%s name %q must match %s (it names a network namespace)", kind, name, nameRE())
 			return
 		}
 		if prev, ok := names[name]; ok {
@@ -233,8 +234,8 @@ func (v *validator) check(t *Topology) {
 	vmNames := map[string]bool{}
 	for i, m := range t.VMs {
 		p := fmt.Sprintf("vms[%d]", i)
-		if !nameRE.MatchString(m.Name) || vmNames[m.Name] {
-			v.at(p+".name", "VM name %q must be unique and match %s", m.Name, nameRE)
+		if !nameRE().MatchString(m.Name) || vmNames[m.Name] {
+			v.at(p+".name", "VM name %q must be unique and match %s", m.Name, nameRE())
 		}
 		vmNames[m.Name] = true
 		if names[m.Hypervisor] != "hypervisor" {

@@ -64,3 +64,12 @@ func Ended(ctx context.Context) bool {
 	dl, ok := ctx.Deadline()
 	return ok && !time.Now().Before(dl)
 }
+
+// SpinUntil busy-waits for t on the caller's thread, reading the clock:
+// for the last tens of microseconds before a moment, where even a
+// real-time thread's nanosleep wakes late (a timer interrupt, a vCPU
+// woken by its host). Only for short waits: it burns the CPU it waits on.
+func SpinUntil(t time.Time) {
+	for time.Now().Before(t) {
+	}
+}

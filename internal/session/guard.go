@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/exitcode"
 	"github.com/faultline/faultline/internal/guard"
+	"github.com/faultline/faultline/internal/measure"
 )
 
 // DefaultGuardTTL is safety.guardTTL when the experiment does not set it.
@@ -69,6 +70,7 @@ func spawnGuard(ctx context.Context, c Config, g GuardSpec, logPath string, lock
 func ServeGuard(ctx context.Context, g GuardSpec, log io.Writer) error {
 	// A terminal's hang-up or ^C is for the runner; the guard outlives it.
 	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE)
+	measure.Stage("guard main")
 	conn, err := guard.ConnFromFD(guard.LeaseFD)
 	if err != nil {
 		return err

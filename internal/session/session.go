@@ -10,7 +10,9 @@ import (
 
 	"github.com/faultline/faultline/internal/engine"
 	"github.com/faultline/faultline/internal/exitcode"
+	"github.com/faultline/faultline/internal/guard"
 	"github.com/faultline/faultline/internal/journal"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/reports"
 )
 
@@ -84,6 +86,7 @@ func Run(ctx context.Context, plan *engine.Plan, c Config) *Outcome {
 			fmt.Errorf("%s already holds a run's journal; choose another output directory", c.OutDir))
 	}
 	// Two runs never fight over one target: the second stops here, naming the first.
+	measure.Stage("session")
 	locks, err := engine.LockTargets(c.StateDir, c.RunID, plan.Targets)
 	if err != nil {
 		return refuse(o, exitcode.Invalid, journal.StatusInvalid, err)
@@ -92,14 +95,18 @@ func Run(ctx context.Context, plan *engine.Plan, c Config) *Outcome {
 	if err := os.MkdirAll(c.OutDir, 0o755); err != nil {
 		return refuse(o, exitcode.Infra, journal.StatusError, err)
 	}
-	// The guard comes up while the engine prepares the run; the method
-	// starts only once it holds the lease (Armed), so no fault lands
-	// before.
+	// The guard is spawned while the run opens its journal; the run's first
+	// undo record waits until the guard process exists (Armed), not until
+	// it has come up: once spawned it holds its end of the lease, and
+	// whenever it runs it reverts what the journal holds if the runner is
+	// gone by then. A guard that does not come up is a lost lease and
+	// aborts the run, reverted by the runner.
 	g := GuardSpec{StateDir: c.StateDir, RunID: c.RunID, Journal: jpath, TTL: GuardTTL(plan.Exp)}
-	lease, err := spawnGuard(ctx, c, g, filepath.Join(c.OutDir, "guard.log"), locks)
-	if err != nil {
-		return refuse(o, exitcode.Infra, journal.StatusError, fmt.Errorf("%w; nothing was injected", err))
-	}
+	lease := spawnBeside(func() (*guard.Lease, error) {
+		l, err := spawnGuard(ctx, c, g, filepath.Join(c.OutDir, "guard.log"), locks)
+		measure.Stage("guard spawned")
+		return l, err
+	})
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	watchCtx, stopWatch := context.WithCancel(ctx)
@@ -113,7 +120,7 @@ func Run(ctx context.Context, plan *engine.Plan, c Config) *Outcome {
 	}()
 	res := engine.Run(rctx, plan, engine.Options{OutDir: c.OutDir, StateDir: c.StateDir, RunID: c.RunID,
 		Observer: c.Observer, Version: c.Version, SteadyGrace: c.SteadyGrace,
-		Armed: lease.Ready, Heartbeat: lease.Check, GuardLost: lease.Lost()})
+		Armed: lease.Armed, Heartbeat: lease.Check, GuardLost: lease.Lost()})
 	stopWatch()
 	<-watched
 	relErr := lease.Release(5 * time.Second)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -59,11 +60,13 @@ func hostKeyCheck(t *Target) (ssh.HostKeyCallback, []string, error) {
 
 // probeKey is a key no known_hosts holds: checking it lists the keys
 // recorded for an address.
-var probeKey = func() ssh.PublicKey {
+// It is made on first use: a key pair costs a millisecond, and every
+// command (every run and its guard) would pay it at start.
+var probeKey = sync.OnceValue(func() ssh.PublicKey {
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	k, _ := ssh.NewPublicKey(pub)
 	return k
-}()
+})
 
 // knownAlgorithms lists the host key algorithms known_hosts has for addr,
 // so the server presents a key of a type on record (otherwise a host with
@@ -71,7 +74,7 @@ var probeKey = func() ssh.PublicKey {
 // changed).
 func knownAlgorithms(cb ssh.HostKeyCallback, addr string) []string {
 	var ke *knownhosts.KeyError
-	if err := cb(addr, &net.TCPAddr{IP: net.IPv4zero}, probeKey); !errors.As(err, &ke) || len(ke.Want) == 0 {
+	if err := cb(addr, &net.TCPAddr{IP: net.IPv4zero}, probeKey()); !errors.As(err, &ke) || len(ke.Want) == 0 {
 		return nil
 	}
 	seen := map[string]bool{}

@@ -6,11 +6,12 @@ package nsname
 import (
 	"fmt"
 	"regexp"
+	"sync"
 )
 
 // plain is a name iproute2 would make a file of in /run/netns: no path
 // separators, nothing that could climb out of the directory.
-var plain = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+var plain = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]+$`) })
 
 // maxLen keeps a name a single path element on every filesystem.
 const maxLen = 255
@@ -25,7 +26,7 @@ func Validate(name string) error {
 	if IsHost(name) {
 		return nil
 	}
-	if len(name) > maxLen || !plain.MatchString(name) || name == "." || name == ".." {
+	if len(name) > maxLen || !plain().MatchString(name) || name == "." || name == ".." {
 		return fmt.Errorf("bad namespace name %q: a plain name of A-Z, a-z, 0-9, _, . and -", name)
 	}
 	return nil
