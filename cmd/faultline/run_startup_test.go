@@ -46,12 +46,4 @@ var _ = Describe("start-up", func() {
 		}
 		Expect(total).To(BeNumerically("<", 64<<10), "faultline's packages allocate %d bytes at init: %v", total, own)
 	})
-
-	It("links no Prometheus client or protobuf stack (their init cost every process ~5 ms)", func() {
-		out, err := exec.Command("go", "list", "-tags", "libvirt_dlopen", "-deps", ".").CombinedOutput()
-		Expect(err).NotTo(HaveOccurred(), "%s", out)
-		for _, heavy := range []string{"github.com/prometheus/", "google.golang.org/protobuf/", "github.com/json-iterator/"} {
-			Expect(string(out)).NotTo(ContainSubstring(heavy))
-		}
-	})
 })

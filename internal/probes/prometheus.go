@@ -10,6 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
 )
 
 func init() {
@@ -41,7 +45,7 @@ type promProber struct {
 	query   string
 	ok      *comparison
 	timeout time.Duration
-	api     *promQuery
+	api     promv1.API
 }
 
 func newPrometheus(d Def) (Prober, error) {
@@ -66,13 +70,17 @@ func newPrometheus(d Def) (Prober, error) {
 		}
 		pr.ok = &c
 	}
-	pr.api = newPromQuery(p.URL, &http.Transport{
+	client, err := api.NewClient(api.Config{Address: p.URL, RoundTripper: &http.Transport{
 		Proxy:               nil, // a proxy would leave the probe's namespace
 		DialContext:         netnsDialer(d.Netns),
 		MaxIdleConns:        2,
 		MaxIdleConnsPerHost: 2,
 		IdleConnTimeout:     90 * time.Second,
-	})
+	}})
+	if err != nil {
+		return nil, Errorf("url", "%v", err)
+	}
+	pr.api = promv1.NewAPI(client)
 	return pr, nil
 }
 
@@ -82,7 +90,7 @@ func newPrometheus(d Def) (Prober, error) {
 func (p *promProber) Preflight(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
-	v, err := p.api.query(ctx, p.query, time.Now())
+	v, _, _, err := p.api.Query(ctx, p.query, time.Now())
 	if err != nil {
 		return p.queryErr(err)
 	}
@@ -93,11 +101,11 @@ func (p *promProber) Preflight(ctx context.Context) error {
 }
 
 func (p *promProber) queryErr(err error) error {
-	var pe *promError
-	if errors.As(err, &pe) && pe.Type == "bad_data" {
+	var pe *promv1.Error
+	if errors.As(err, &pe) && pe.Type == promv1.ErrBadData {
 		return fmt.Errorf("prometheus query %q does not parse: %s", p.query, pe.Msg)
 	}
-	if errors.As(err, &pe) && pe.Type == "client" && strings.Contains(pe.Msg, "404") {
+	if errors.As(err, &pe) && pe.Type == promv1.ErrClient && strings.Contains(pe.Msg, "404") {
 		return fmt.Errorf("prometheus query %q: %s answered 404: not a Prometheus HTTP API (check url): %w", p.query, p.url, err)
 	}
 	return fmt.Errorf("prometheus query %q: %w", p.query, err)
@@ -107,7 +115,7 @@ func (p *promProber) Check(ctx context.Context) Sample {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	start := time.Now()
-	v, err := p.api.query(ctx, p.query, start)
+	v, _, _, err := p.api.Query(ctx, p.query, start)
 	lat := time.Since(start)
 	if err != nil {
 		return Sample{Latency: lat, Detail: describeErr(ctx, p.timeout, p.queryErr(err))}
@@ -116,7 +124,7 @@ func (p *promProber) Check(ctx context.Context) Sample {
 	if err != nil {
 		return Sample{Latency: lat, Detail: err.Error()}
 	}
-	s := Sample{Latency: lat, Detail: "evaluated at " + at.UTC().Format("2006-01-02T15:04:05.000Z")}
+	s := Sample{Latency: lat, Detail: "evaluated at " + at.Time().UTC().Format("2006-01-02T15:04:05.000Z")}
 	switch {
 	case val == nil:
 		s.Detail = "empty result, " + s.Detail
@@ -136,21 +144,23 @@ func (p *promProber) Check(ctx context.Context) Sample {
 
 // value reads a scalar or a vector of at most one sample; nil for an
 // empty vector. Several series are an error naming the query.
-func (p *promProber) value(r promResult) (*float64, time.Time, error) {
-	switch r.Type {
-	case "scalar":
-		return &r.Samples[0].Value, r.Samples[0].At, nil
-	case "vector":
-		switch len(r.Samples) {
+func (p *promProber) value(v model.Value) (*float64, model.Time, error) {
+	switch r := v.(type) {
+	case *model.Scalar:
+		f := float64(r.Value)
+		return &f, r.Timestamp, nil
+	case model.Vector:
+		switch len(r) {
 		case 0:
-			return nil, time.Now(), nil
+			return nil, model.Now(), nil
 		case 1:
-			return &r.Samples[0].Value, r.Samples[0].At, nil
+			f := float64(r[0].Value)
+			return &f, r[0].Timestamp, nil
 		}
-		return nil, time.Time{}, fmt.Errorf("prometheus query %q returned %d series (%s, ...); a probe needs one: aggregate it, e.g. sum(...) or min(...)",
-			p.query, len(r.Samples), metricString(r.Samples[0].Metric))
+		return nil, 0, fmt.Errorf("prometheus query %q returned %d series (%s, ...); a probe needs one: aggregate it, e.g. sum(...) or min(...)",
+			p.query, len(r), r[0].Metric)
 	}
-	return nil, time.Time{}, fmt.Errorf("prometheus query %q returned a %s; a probe needs a scalar or an instant vector", p.query, r.Type)
+	return nil, 0, fmt.Errorf("prometheus query %q returned a %s; a probe needs a scalar or an instant vector", p.query, v.Type())
 }
 
 // comparison is "<op> N", the `ok` of a prometheus probe.
