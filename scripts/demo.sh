@@ -18,7 +18,7 @@ export PATH="$PATH:/usr/local/go/bin"
 SEED=experiments/examples/seed
 REMOTE=experiments/examples/seed-remote
 # The reference scenario, in the order of its sentences.
-ORDER=(cut-nic kill-switch kill-server-a kill-server-a-bmc migrate-web-b fence-san-a fence-san-b split-vrrp kill-libvirtd freeze-web-a)
+ORDER=(cut-nic kill-switch kill-server-a kill-server-a-bmc migrate-web-b fence-san-a fence-san-b split-vrrp kill-libvirtd freeze-web-a freeze-san-a)
 RUNS=()
 for name in "${ORDER[@]}"; do RUNS+=("$SEED/$name.yaml"); done
 if (($#)); then

@@ -84,6 +84,19 @@ var _ = Describe("bmc.power against a real ipmi_sim", func() {
 		Expect(warm[3]).To(BeNumerically("<", 100*time.Millisecond))
 	})
 
+	It("reaches the chassis control program within 100 ms of Inject 35 s after Prepare (the BMC closes a session idle for 30 s)", func() {
+		f := newFault(s.with("off"))
+		_, err := f.Prepare(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		time.Sleep(35 * time.Second)
+		start := time.Now()
+		Expect(f.Inject(ctx)).To(Succeed())
+		at, vals := s.sets()
+		Expect(vals).To(Equal([]string{"0"}))
+		Expect(at[0].Sub(start)).To(BeNumerically("<", 100*time.Millisecond))
+		Expect(f.Revert(ctx)).To(Succeed())
+	})
+
 	It("cycles the power and leaves the host on after revert", func() {
 		f := newFault(s.with("cycle"))
 		_, err := f.Prepare(ctx)

@@ -40,6 +40,7 @@ var seedRuns = []seedRun{
 	{name: "split-vrrp", minAvailability: 95, maxOutage: 2 * time.Second, timeout: 2 * time.Minute},
 	{name: "kill-libvirtd", minAvailability: 95, maxOutage: 2 * time.Second, timeout: 2 * time.Minute},
 	{name: "freeze-web-a", minAvailability: 90, maxOutage: 4 * time.Second, timeout: 2 * time.Minute},
+	{name: "freeze-san-a", minAvailability: 95, maxOutage: 2 * time.Second, timeout: 3 * time.Minute},
 }
 
 // seedOrders are the orders the suite runs the whole scenario in: each
