@@ -2,10 +2,8 @@ package main_test
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -18,22 +16,7 @@ import (
 
 // guardReadyAt is when the run's guard said it held the lease, from its
 // log; false when it never did (its runner was gone before it could).
-func guardReadyAt(out string) (time.Time, bool) {
-	b, _ := os.ReadFile(filepath.Join(out, "guard.log"))
-	for _, line := range strings.Split(string(b), "\n") {
-		if !strings.Contains(line, ": holding the lease") {
-			continue
-		}
-		clock, _, _ := strings.Cut(line, " ")
-		c, err := time.ParseInLocation("15:04:05.000000", clock, time.Local)
-		if err != nil {
-			return time.Time{}, false
-		}
-		y, m, d := time.Now().Date()
-		return time.Date(y, m, d, c.Hour(), c.Minute(), c.Second(), c.Nanosecond(), time.Local), true
-	}
-	return time.Time{}, false
-}
+func guardReadyAt(out string) (time.Time, bool) { return guardLogAt(out, ": holding the lease") }
 
 var _ = Describe("a fault that lands before its guard is up", Serial, func() {
 	It("is injected without waiting for the guard, and a runner SIGKILLed then is still reverted by the guard", func() {

@@ -149,13 +149,17 @@ func (t *torture) start(out string, group bool) *exec.Cmd {
 }
 
 // guardDoneAt is when the run's guard finished reverting, from its log.
-func guardDoneAt(out string) (time.Time, bool) {
+func guardDoneAt(out string) (time.Time, bool) { return guardLogAt(out, ": done in ") }
+
+// guardLogAt is the time of the first line of the run's guard.log that
+// contains marker (its lines start with the wall clock, µs).
+func guardLogAt(out, marker string) (time.Time, bool) {
 	b, err := os.ReadFile(filepath.Join(out, "guard.log"))
 	if err != nil {
 		return time.Time{}, false
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if !strings.Contains(line, ": done in ") {
+		if !strings.Contains(line, marker) {
 			continue
 		}
 		clock, _, _ := strings.Cut(line, " ")
