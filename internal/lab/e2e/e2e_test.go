@@ -267,28 +267,16 @@ var _ = Describe("the seed lab", Ordered, func() {
 		for _, x := range order.runs {
 			It("passes the seed experiment "+x.name+" ("+order.name+" order) with measured availability and outage", func(ctx SpecContext) {
 				rep := runSeed(ctx, x.name)
-				Expect(rep.Status).To(Equal("passed"), "%s: exit %d: %s", x.name, rep.Exit, rep.failures())
-				Expect(rep.Exit).To(Equal(0))
-				web := rep.probe("web")
-				Expect(web).NotTo(BeNil(), "probe web in report.json")
-				Expect(web.Samples).To(BeNumerically(">", 100))
-				Expect(web.Availability).To(BeNumerically(">=", x.minAvailability))
-				Expect(web.MaxOutage).To(BeNumerically("<=", x.maxOutage.Seconds()))
+				expectWithinBounds(rep, x.name, order.name+": "+x.name, x)
 				for _, v := range rep.Verdicts {
 					Expect(v.Measured).NotTo(Or(BeEmpty(), Equal("n/a")), v.Name)
 				}
-				AddReportEntry(order.name+": "+x.name+": web availability, longest outage",
-					fmt.Sprintf("%.2f%%, %.3fs", web.Availability, web.MaxOutage))
 				for _, v := range rep.Verdicts {
 					if v.Kind == "reaches" {
 						AddReportEntry(order.name+": "+x.name+": "+v.Name, v.Measured)
 					}
 				}
-				// Back to the seed layout: web-a on hv-a, web-b on hv-b, hv-c empty.
-				st, err := lab.Status(ctx)
-				Expect(err).NotTo(HaveOccurred())
-				Expect(st.VMs).To(ConsistOf(
-					HaveField("Hypervisor", "hv-a"), HaveField("Hypervisor", "hv-b")))
+				expectSeedLayout(ctx)
 			}, SpecTimeout(x.timeout))
 		}
 	}
@@ -298,19 +286,8 @@ var _ = Describe("the seed lab", Ordered, func() {
 	for _, x := range remoteRuns() {
 		It("passes the seed-remote experiment "+x.name+"-remote through SSH only, with its seed twin's bounds", func(ctx SpecContext) {
 			rep := runExample(ctx, "seed-remote", x.name+"-remote")
-			Expect(rep.Status).To(Equal("passed"), "%s-remote: exit %d: %s", x.name, rep.Exit, rep.failures())
-			Expect(rep.Exit).To(Equal(0))
-			web := rep.probe("web")
-			Expect(web).NotTo(BeNil(), "probe web in report.json")
-			Expect(web.Samples).To(BeNumerically(">", 100))
-			Expect(web.Availability).To(BeNumerically(">=", x.minAvailability))
-			Expect(web.MaxOutage).To(BeNumerically("<=", x.maxOutage.Seconds()))
-			AddReportEntry("remote: "+x.name+": web availability, longest outage",
-				fmt.Sprintf("%.2f%%, %.3fs", web.Availability, web.MaxOutage))
-			st, err := lab.Status(ctx)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(st.VMs).To(ConsistOf(
-				HaveField("Hypervisor", "hv-a"), HaveField("Hypervisor", "hv-b")))
+			expectWithinBounds(rep, x.name+"-remote", "remote: "+x.name, x)
+			expectSeedLayout(ctx)
 		}, SpecTimeout(x.timeout))
 	}
 
@@ -343,3 +320,26 @@ var _ = Describe("the seed lab", Ordered, func() {
 		Expect(string(out)).NotTo(ContainSubstring("br0"))
 	}, SpecTimeout(time.Minute))
 })
+
+// expectWithinBounds: the run passed (exit 0) and its web probe held the
+// seed run's bounds; the figures go into the suite's report under label.
+func expectWithinBounds(rep *report, name, label string, x seedRun) {
+	Expect(rep.Status).To(Equal("passed"), "%s: exit %d: %s", name, rep.Exit, rep.failures())
+	Expect(rep.Exit).To(Equal(0))
+	web := rep.probe("web")
+	Expect(web).NotTo(BeNil(), "probe web in report.json")
+	Expect(web.Samples).To(BeNumerically(">", 100))
+	Expect(web.Availability).To(BeNumerically(">=", x.minAvailability))
+	Expect(web.MaxOutage).To(BeNumerically("<=", x.maxOutage.Seconds()))
+	AddReportEntry(label+": web availability, longest outage",
+		fmt.Sprintf("%.2f%%, %.3fs", web.Availability, web.MaxOutage))
+}
+
+// expectSeedLayout: back to the seed layout, web-a on hv-a, web-b on hv-b,
+// hv-c empty.
+func expectSeedLayout(ctx context.Context) {
+	st, err := lab.Status(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(st.VMs).To(ConsistOf(
+		HaveField("Hypervisor", "hv-a"), HaveField("Hypervisor", "hv-b")))
+}
